@@ -1,0 +1,250 @@
+"""The command line: ``python -m loader <command>``.
+
+Configuration comes from flags first, then environment variables, then defaults.
+Errors a user can act on are printed as one line, without a traceback (``--debug``
+shows it), and the exit status is non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from loader import __version__
+from loader.errors import LoaderError
+
+DEFAULT_SOURCE = "data/sample"
+DEFAULT_LAKE = "lake"
+DEFAULT_DUCKDB = "warehouse/customer360.duckdb"
+
+DESCRIPTION = """\
+Customer 360 loader: lands the retailer's nine CSV extracts in the lake (bronze)
+and loads them into the warehouse's raw tables, ready for `dbt build`.
+
+Typical use, from the repository root:
+  python -m loader bootstrap            land and load data/sample/
+  dbt build                             build silver, audit and gold, and test them
+  dbt docs generate && dbt docs serve   browse the lineage
+"""
+
+ENVIRONMENT = """\
+environment:
+  C360_LAKE         where bronze files land: a folder (default: lake) or
+                    az://<container>/<prefix> for Azure Blob Storage / ADLS Gen2
+  C360_DUCKDB_PATH  the DuckDB file of the raw tables and of dbt's default target
+                    (default: warehouse/customer360.duckdb)
+"""
+
+
+def _settings_lake(args: argparse.Namespace) -> str:
+    return args.lake or os.environ.get("C360_LAKE") or DEFAULT_LAKE
+
+
+def _settings_duckdb(args: argparse.Namespace) -> Path:
+    return Path(args.duckdb or os.environ.get("C360_DUCKDB_PATH") or DEFAULT_DUCKDB)
+
+
+class Console:
+    """Progress on a terminal (stderr), quiet otherwise; summaries on stdout."""
+
+    def __init__(self, quiet: bool = False) -> None:
+        self.tty = sys.stderr.isatty() and not quiet
+        self.quiet = quiet
+
+    def progress(self, text: str) -> None:
+        if self.tty:
+            sys.stderr.write("\r\033[K" + text)
+            sys.stderr.flush()
+
+    def line(self, text: str) -> None:
+        if self.tty:
+            sys.stderr.write("\r\033[K")
+        if not self.quiet:
+            print(text, flush=True)
+
+    def warn(self, text: str) -> None:
+        if self.tty:
+            sys.stderr.write("\r\033[K")
+        print(f"warning: {text}", file=sys.stderr, flush=True)
+
+
+def cmd_bootstrap(args: argparse.Namespace) -> int:
+    from loader.bootstrap import land_source, validate_source
+    from loader.lake import open_lake
+    from loader.warehouse import DuckDBWarehouse
+
+    out = Console(args.quiet)
+    source = Path(args.source)
+    lake = open_lake(_settings_lake(args))
+    warehouse = DuckDBWarehouse(_settings_duckdb(args))
+
+    files = validate_source(source)
+    for sf in files:
+        if sf.header.extra:
+            out.warn(f"{sf.path.name}: column(s) {', '.join(sf.header.extra)} are not in the "
+                     "contract and are ignored")
+    out.line(f"landing {source} in the lake at {lake.url}")
+
+    def on_land(sf, dig, new):
+        state = "landed" if new else "unchanged, already in the lake"
+        out.line(f"  {sf.extract.file:<36} {dig.bytes:>14,} bytes  {state}")
+
+    land_source(files, lake, on_file=on_land)
+
+    out.line(f"loading raw tables into {warehouse.path}")
+
+    def on_file(lf, n):
+        out.progress(f"  {lf.table}: {lf.path}: {n:,} records")
+
+    t0 = time.perf_counter()
+    results = warehouse.sync(lake, on_file=on_file)
+    out.line("")
+    out.line(f"{"raw table":<34} {'files':>5} {'records':>12} {'malformed':>10} {'seconds':>8}")
+    for r in results:
+        out.line(f"raw.{r.table:<30} {r.files:>5} {r.records:>12,} {r.malformed:>10,} "
+                 f"{r.seconds:>8.2f}")
+    total = sum(r.records for r in results)
+    out.line(f"loaded {total:,} new records in {time.perf_counter() - t0:.1f}s"
+             if total else "raw tables already hold every landed file: nothing new to load")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from loader.generate import generate_source
+
+    out = Console(args.quiet)
+    t0 = time.perf_counter()
+    counts = generate_source(
+        Path(args.out), scale=args.scale, seed=args.seed,
+        progress=lambda name, n: out.progress(f"  {name}: {n:,} records"),
+    )
+    for name, n in counts.items():
+        out.line(f"  {name:<36} {n:>12,} records")
+    out.line(f"wrote {sum(counts.values()):,} records to {args.out} in "
+             f"{time.perf_counter() - t0:.1f}s")
+    return 0
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    from loader.lake import open_lake
+    from loader.warehouse import DuckDBWarehouse
+
+    lake = open_lake(_settings_lake(args))
+    warehouse = DuckDBWarehouse(_settings_duckdb(args))
+    if not args.yes:
+        raise LoaderError(f"reset deletes every file of the lake at {lake.url} and the "
+                          f"warehouse {warehouse.path}: run again with --yes to do it")
+    lake.reset()
+    warehouse.reset()
+    print(f"emptied the lake at {lake.url} and deleted {warehouse.path}")
+    return 0
+
+
+def cmd_where(args: argparse.Namespace) -> int:
+    db = _settings_duckdb(args)
+    print(f"The warehouse is the DuckDB file {db.resolve()}")
+    print(f"The lake (bronze files) is at {_settings_lake(args)}")
+    print("Next:")
+    print("  .venv/bin/dbt docs generate && .venv/bin/dbt docs serve   browse the lineage")
+    print(f"  .venv/bin/python -m duckdb {db}  (or any DuckDB client): "
+          "select * from gold.customer_360")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m loader", description=DESCRIPTION, epilog=ENVIRONMENT,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    p.add_argument("--debug", action="store_true", help="show a traceback on error")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def common(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("--lake", metavar="URL",
+                        help="the lake: a folder or az://<container>/<prefix> "
+                             f"(default: $C360_LAKE, else {DEFAULT_LAKE})")
+        sp.add_argument("--duckdb", metavar="PATH",
+                        help="the DuckDB file (default: $C360_DUCKDB_PATH, else "
+                             f"{DEFAULT_DUCKDB})")
+        sp.add_argument("--quiet", action="store_true", help="print errors only")
+        sp.add_argument("--debug", action="store_true", help="show a traceback on error")
+
+    b = sub.add_parser(
+        "bootstrap", help="land a source folder's nine extracts and load the raw tables",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Validate a source folder against the contract, land each file in the lake and load
+the raw tables from the lake.
+
+The folder must hold the nine extracts (Customers.csv, Products.csv, Stores.csv,
+Agents.csv, OnlineTransactions.csv, InStoreTransactions.csv,
+CustomerServiceInteractions.csv, LoyaltyAccounts.csv, LoyaltyTransactions.csv), each
+with its required columns (any order, any case). A missing file or column stops the
+command before anything changes, naming the file and the column. A column the
+contract does not know is reported and ignored.
+
+Each file lands as <table>/<load id>/<File>.csv; a file whose bytes are already in
+the lake is not landed again. The raw tables then load every landed file not loaded
+yet, all in one transaction: a failure part-way leaves them as they were. Records
+that cannot be split into the header's columns go to raw.malformed_records, kept for
+the audit.""",
+        epilog=ENVIRONMENT,
+    )
+    b.add_argument("--source", default=DEFAULT_SOURCE, metavar="DIR",
+                   help=f"the folder of the nine CSV files (default: {DEFAULT_SOURCE})")
+    common(b)
+    b.set_defaults(func=cmd_bootstrap)
+
+    g = sub.add_parser(
+        "generate", help="write a synthetic source folder that follows the contract",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Write the nine extracts with the seed's value domains and realistic dirt (empty and
+non-numeric keys, duplicates carrying later updates, orphans, unparseable values,
+quoted commas, quotes and line breaks, a byte-order mark, CRLF line ends, malformed
+lines). Deterministic for a seed. Scale 1 is the seed's size (about 100 customers);
+the scale multiplies every table. Rows stream to disk in bounded memory.""",
+    )
+    g.add_argument("--out", required=True, metavar="DIR", help="the folder to write")
+    g.add_argument("--scale", type=float, default=1.0, metavar="N",
+                   help="size relative to the seed (default: 1)")
+    g.add_argument("--seed", type=int, default=42, metavar="S",
+                   help="random seed (default: 42)")
+    g.add_argument("--quiet", action="store_true", help="print errors only")
+    g.add_argument("--debug", action="store_true", help="show a traceback on error")
+    g.set_defaults(func=cmd_generate)
+
+    r = sub.add_parser(
+        "reset", help="start over: empty the lake and delete the warehouse",
+        description="Delete every file of the lake and the DuckDB warehouse file, so that "
+                    "the next bootstrap starts from nothing. Asks for --yes.",
+    )
+    r.add_argument("--yes", action="store_true", help="really delete")
+    common(r)
+    r.set_defaults(func=cmd_reset)
+
+    w = sub.add_parser("where", help="say where the warehouse and the lake are, and what next",
+                       description="Print where the warehouse and the lake are, and what "
+                                   "to open next.")
+    common(w)
+    w.set_defaults(func=cmd_where)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except LoaderError as e:
+        if args.debug:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted: the raw tables are as they were", file=sys.stderr)
+        return 130
