@@ -102,7 +102,7 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
     t0 = time.perf_counter()
     results = warehouse.sync(lake, on_file=on_file)
     out.line("")
-    out.line(f"{"raw table":<34} {'files':>5} {'records':>12} {'malformed':>10} {'seconds':>8}")
+    out.line(f"{'raw table':<34} {'files':>5} {'records':>12} {'malformed':>10} {'seconds':>8}")
     for r in results:
         out.line(f"raw.{r.table:<30} {r.files:>5} {r.records:>12,} {r.malformed:>10,} "
                  f"{r.seconds:>8.2f}")

@@ -1,0 +1,250 @@
+"""The loader: source validation, landing, and the raw load (issue 2)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from loader.cli import main
+from loader.contract import EXTRACTS
+from loader.lake import LocalLake
+from loader.warehouse import DuckDBWarehouse
+from tests.sources import VALID_ROW, headers_of, write_source
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, Path]:
+    return {"lake": tmp_path / "lake", "db": tmp_path / "wh" / "c360.duckdb",
+            "src": tmp_path / "src"}
+
+
+def bootstrap(env: dict[str, Path], source: Path | None = None) -> int:
+    return main(["bootstrap", "--source", str(source or env["src"]), "--lake", str(env["lake"]),
+                 "--duckdb", str(env["db"]), "--quiet"])
+
+
+def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def raw_counts(db: Path) -> dict[str, int]:
+    return {e.table: query(db, f"select count(*) from raw.{e.table}")[0][0] for e in EXTRACTS}
+
+
+def lake_files(lake: Path) -> list[str]:
+    return sorted(str(p.relative_to(lake)) for p in lake.rglob("*") if p.is_file())
+
+
+# --- validation -----------------------------------------------------------------------------
+
+
+def test_missing_file_is_refused_by_name_and_nothing_changes(env, capsys):
+    write_source(env["src"])
+    assert bootstrap(env) == 0
+    before_lake, before_raw = lake_files(env["lake"]), raw_counts(env["db"])
+
+    bad = write_source(env["src"].parent / "bad", skip=["LoyaltyAccounts.csv"],
+                       rows={"customers": [["2", "B", "b@x", "addr"]]})
+    capsys.readouterr()
+    assert bootstrap(env, bad) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == f"error: LoyaltyAccounts.csv: required file is missing from {bad}"
+    assert lake_files(env["lake"]) == before_lake
+    assert raw_counts(env["db"]) == before_raw
+
+
+def test_missing_column_is_refused_naming_file_and_column(env, capsys):
+    hdr = [h for h in headers_of("online_transactions") if h != "Amount"]
+    write_source(env["src"], headers={"online_transactions": hdr},
+                 rows={"online_transactions": [["1", "1", "1", "2025-01-01 00:00:00", "Cash",
+                                                "Completed"]]})
+    assert bootstrap(env) == 2
+    err = capsys.readouterr().err
+    assert "OnlineTransactions.csv: required column 'Amount' is missing from the header" in err
+    assert not env["lake"].exists()
+    assert not env["db"].exists()
+
+
+def test_refusal_has_no_traceback_unless_asked(env):
+    write_source(env["src"], skip=["Agents.csv"])
+    cmd = [sys.executable, "-m", "loader", "bootstrap", "--source", str(env["src"]),
+           "--lake", str(env["lake"]), "--duckdb", str(env["db"])]
+    p = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
+    assert p.returncode == 2
+    assert p.stderr.strip().splitlines() == [
+        f"error: Agents.csv: required file is missing from {env['src']}"]
+    p = subprocess.run(cmd + ["--debug"], capture_output=True, text=True, cwd=REPO)
+    assert p.returncode != 0 and "Traceback" in p.stderr
+
+
+def test_empty_file_and_duplicate_header_are_refused(env, capsys):
+    write_source(env["src"])
+    (env["src"] / "Stores.csv").write_text("")
+    assert bootstrap(env) == 2
+    assert "Stores.csv: the file is empty" in capsys.readouterr().err
+    write_source(env["src"], headers={"stores": ["StoreID", "Location", "location", "Manager",
+                                                  "OpenHours"]})
+    assert bootstrap(env) == 2
+    assert "Stores.csv: column 'location' appears twice" in capsys.readouterr().err
+
+
+def test_headers_match_in_any_order_and_case_and_extra_columns_are_ignored(env, capsys):
+    write_source(env["src"], headers={"customers": [" email ", "ADDRESS", "customerid", "Name",
+                                                     'x"; drop table raw.customers; --']},
+                 rows={"customers": [["a@x.org", "1 Road", "7", "Ann", "ignored"]]})
+    assert bootstrap(env) == 0
+    assert "x\"; drop table raw.customers; --" in capsys.readouterr().err
+    assert query(env["db"], "select customer_id, name, email, address from raw.customers") == [
+        ("7", "Ann", "a@x.org", "1 Road")]
+
+
+def test_not_utf8_is_refused_naming_the_file(env, capsys):
+    write_source(env["src"])
+    p = env["src"] / "Products.csv"
+    p.write_bytes(p.read_bytes() + b"2,Caf\xe9,Food,1.00\n")
+    assert bootstrap(env) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Products.csv: not UTF-8 text")
+
+
+# --- records --------------------------------------------------------------------------------
+
+
+def test_quoting_bom_crlf_and_malformed_records(env):
+    rows = {"customers": [
+        ["1", "Ann, Jr.", 'says "hi"', "line one\nline two"],  # record 1 spans 2 lines
+        "2,Bob,b@x.org",  # record 2: 3 fields
+        ["3", "  Cy  ", "", "addr"],  # record 3: kept as read
+        '4,"Dee,d@x.org,addr',  # record 4: broken quoting swallows the rest of the file
+        ["5", "Eve", "e@x.org", "addr"],
+    ]}
+    write_source(env["src"], rows=rows, newline="\r\n")
+    p = env["src"] / "Customers.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
+    assert bootstrap(env) == 0
+    good = query(env["db"], "select _source_row, customer_id, name, email, address "
+                            "from raw.customers order by _source_row")
+    assert good == [(1, "1", "Ann, Jr.", 'says "hi"', "line one\nline two"),
+                    (3, "3", "  Cy  ", None, "addr")]
+    bad = query(env["db"], "select _source_row, record_key, record_text, error "
+                           "from raw.malformed_records where _table = 'customers' "
+                           "order by _source_row")
+    assert [(r[0], r[1], r[2]) for r in bad] == [
+        (2, "2", "2,Bob,b@x.org\r\n"),
+        (4, None, '4,"Dee,d@x.org,addr\r\n5,Eve,e@x.org,addr\r\n'),
+    ]
+    assert bad[0][3] == "3 fields where the header has 4"
+    assert bad[1][3].startswith("broken quoting")
+    ledger = query(env["db"], "select records, malformed from raw._loads "
+                              "where table_name = 'customers'")
+    assert ledger == [(4, 2)]
+
+
+def test_malformed_record_keeps_its_key_when_it_has_one(env):
+    write_source(env["src"], rows={"loyalty_transactions": [
+        "9,2025-01-01 10:00:00,5,Promotion,extra", ["1", "2025-01-13 20:04:21", "1", "x"]]})
+    assert bootstrap(env) == 0
+    assert query(env["db"], "select _source_row, record_key from raw.malformed_records") == [
+        (1, "9|2025-01-01 10:00:00")]
+
+
+def test_blank_lines_are_not_records(env):
+    write_source(env["src"], rows={"agents": [VALID_ROW["agents"], "",
+                                              ["2", "Bo", "Billing", "Morning"]]})
+    assert bootstrap(env) == 0
+    assert query(env["db"], "select _source_row, agent_id from raw.agents order by 1") == [
+        (1, "1"), (2, "2")]
+
+
+# --- landing and loading --------------------------------------------------------------------
+
+
+def test_same_bytes_again_is_a_no_op_and_a_change_is_a_new_load(env):
+    write_source(env["src"])
+    assert bootstrap(env) == 0
+    first = lake_files(env["lake"])
+    assert len(first) == 18  # nine files and nine manifests
+    assert bootstrap(env) == 0
+    assert lake_files(env["lake"]) == first
+    assert raw_counts(env["db"]) == {e.table: 1 for e in EXTRACTS}
+
+    # Same bytes from another folder: still a no-op. A changed file: one new load.
+    other = write_source(env["src"].parent / "other",
+                         rows={"products": [["2", "Gadget", "Toys", "1.00"]]})
+    assert bootstrap(env, other) == 0
+    added = sorted(set(lake_files(env["lake"])) - set(first))
+    assert len(added) == 2 and all(a.startswith("products/") for a in added)
+    counts = raw_counts(env["db"])
+    assert counts.pop("products") == 2 and set(counts.values()) == {1}
+
+
+def test_lineage_values(env):
+    write_source(env["src"], rows={"online_transactions": [VALID_ROW["online_transactions"],
+                                                           VALID_ROW["online_transactions"]]})
+    before = datetime.now(UTC).replace(tzinfo=None)
+    assert bootstrap(env) == 0
+    rows = query(env["db"], "select _source_file, _source_row, _load_id, _loaded_at, _lake_path "
+                            "from raw.online_transactions order by _source_row")
+    (load_dir,) = (env["lake"] / "online_transactions").iterdir()
+    assert [r[:3] for r in rows] == [("OnlineTransactions.csv", 1, load_dir.name),
+                                     ("OnlineTransactions.csv", 2, load_dir.name)]
+    assert all(r[4] == f"online_transactions/{load_dir.name}/OnlineTransactions.csv"
+               for r in rows)
+    assert all(before - timedelta(seconds=1) <= r[3] <= datetime.now(UTC).replace(tzinfo=None)
+               for r in rows)
+    # The landed file is byte for byte the source file.
+    landed = env["lake"] / rows[0][4]
+    assert landed.read_bytes() == (env["src"] / "OnlineTransactions.csv").read_bytes()
+
+
+def test_raw_load_is_all_or_nothing(env):
+    write_source(env["src"])
+    assert bootstrap(env) == 0
+    write_source(env["src"], rows={e.table: [VALID_ROW[e.table]] * 3 for e in EXTRACTS})
+    before = raw_counts(env["db"])
+    # Land the new files, then fail after loading two of the nine.
+    from loader.bootstrap import land_source, validate_source
+
+    lake = LocalLake(env["lake"])
+    land_source(validate_source(env["src"]), lake)
+    wh = DuckDBWarehouse(env["db"])
+    with pytest.raises(Exception, match="simulated failure"):
+        wh.sync(lake, fail_after=2)
+    assert raw_counts(env["db"]) == before
+    assert query(env["db"], "select count(*) from raw._loads")[0][0] == 9
+    # The next sync loads what the failed one could not.
+    wh.sync(lake)
+    assert raw_counts(env["db"]) == {e.table: 4 for e in EXTRACTS}
+
+
+def test_reset_starts_over(env, capsys):
+    write_source(env["src"])
+    assert bootstrap(env) == 0
+    args = ["reset", "--lake", str(env["lake"]), "--duckdb", str(env["db"])]
+    assert main(args) == 2  # asks for --yes
+    assert env["db"].exists()
+    assert main(args + ["--yes"]) == 0
+    assert not env["db"].exists() and not env["lake"].exists()
+
+
+def test_every_command_has_a_manual():
+    for cmd in ("bootstrap", "generate", "reset", "where"):
+        p = subprocess.run([sys.executable, "-m", "loader", cmd, "--help"], capture_output=True,
+                           text=True, cwd=REPO, env={**os.environ, "COLUMNS": "100"})
+        assert p.returncode == 0 and len(p.stdout.splitlines()) > 6, cmd
+    p = subprocess.run([sys.executable, "-m", "loader", "bootstrap", "--help"],
+                       capture_output=True, text=True, cwd=REPO)
+    for word in ("C360_LAKE", "C360_DUCKDB_PATH", "malformed", "--source"):
+        assert word in p.stdout
