@@ -309,9 +309,7 @@ def read_file(path: Path, extract: Extract, load_index: int) -> FileRead:
             key: str | None = None
             if fields is not None and all(p < len(fields) for p in key_positions):
                 key = "|".join(trim(fields[p]) or "" for p in key_positions)
-            out.malformed.append(
-                _rejection(extract, "malformed_line", key, row_number, load_index)
-            )
+            out.malformed.append(_rejection(extract, "malformed_line", key, row_number, load_index))
             continue
         values = {name: trim(fields[pos]) for name, pos in positions.items()}
         out.records.append(Record(load_index, extract.file, row_number, values))
@@ -585,7 +583,9 @@ def compute_gold(
 
     # average_order_value: two grains, Online per product and InStore per store.
     aov: list[Row] = []
-    by_product = _group((o for o in online if o["product_id"] is not None), lambda o: o["product_id"])
+    by_product = _group(
+        (o for o in online if o["product_id"] is not None), lambda o: o["product_id"]
+    )
     for product_id in sorted(by_product):
         orders = by_product[product_id]
         product = products[product_id]  # guaranteed by the orphan check
