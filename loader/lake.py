@@ -106,6 +106,11 @@ class Lake(Protocol):
         """A local path holding the landed file's bytes, for as long as the context lasts."""
         ...
 
+    def file_path(self, landed: LandedFile) -> Path | None:
+        """Where the landed file stays readable on this machine, if it does (a local
+        lake); None for a remote lake. The warehouse may then read it in place."""
+        ...
+
     def reset(self) -> None:
         """Remove every file of the lake."""
         ...
@@ -150,6 +155,9 @@ class LocalLake:
     @contextmanager
     def local_copy(self, landed: LandedFile) -> Iterator[Path]:
         yield self.root / landed.path
+
+    def file_path(self, landed: LandedFile) -> Path | None:
+        return self.root / landed.path
 
     def reset(self) -> None:
         if self.root.exists():

@@ -248,3 +248,87 @@ def test_every_command_has_a_manual():
                        capture_output=True, text=True, cwd=REPO)
     for word in ("C360_LAKE", "C360_DUCKDB_PATH", "malformed", "--source"):
         assert word in p.stdout
+
+
+# --- the two ways a file is read ------------------------------------------------------------
+
+TRICKY = {
+    "customers": [
+        ["1", "Ann, Jr.", 'says "hi"', "line one\r\nline two"],
+        ["2", "  Bo  ", "", "\t"],
+        "",
+        ["3", "Cy", "c@x.org", 'a "quoted" word'],
+        ["04", "Dee", "d@x.org", "x" * 300],
+    ],
+}
+
+
+def raw_rows(db: Path, table: str) -> list[tuple]:
+    return query(db, f"select * exclude (_loaded_at) from raw.{table} order by _source_row")
+
+
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_duckdb_and_python_read_the_same_records(tmp_path, monkeypatch, newline):
+    src = write_source(tmp_path / "src", rows=TRICKY, newline=newline)
+    p = src / "Customers.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
+    fast = tmp_path / "fast.duckdb"
+    lake = LocalLake(tmp_path / "lake")
+    from loader.bootstrap import land_source, validate_source
+
+    land_source(validate_source(src), lake)
+    DuckDBWarehouse(fast).sync(lake)
+    assert query(fast, "select distinct storage from raw._loads") == [("file",)]
+
+    monkeypatch.setattr("loader.warehouse.fast_path_allowed", lambda path: False)
+    slow = tmp_path / "slow.duckdb"
+    DuckDBWarehouse(slow).sync(lake)
+    assert query(slow, "select distinct storage from raw._loads") == [("table",)]
+    for e in EXTRACTS:
+        assert raw_rows(fast, e.table) == raw_rows(slow, e.table), e.table
+    assert [r[:2] for r in raw_rows(fast, "customers")] == [("1", "Ann, Jr."), ("2", "  Bo  "),
+                                                           ("3", "Cy"), ("04", "Dee")]
+    assert [r[5] for r in raw_rows(fast, "customers")] == [1, 2, 3, 4]
+
+
+def test_white_space_touching_a_quote_is_read_as_rfc_4180_says(env):
+    # DuckDB would read `, "b"` as b; RFC 4180 and Python's csv keep ` "b"` as text,
+    # and `"b" ,` is broken quoting. Such files take the Python path.
+    write_source(env["src"], rows={"stores": ['1, "Springfield",Ned,9-5',
+                                              '2,"Shelbyville" ,Bob,9-5']})
+    assert bootstrap(env) == 0
+    assert query(env["db"], "select storage from raw._loads where table_name = 'stores'") == [
+        ("table",)]
+    assert query(env["db"], "select store_id, location from raw.stores") == [
+        ("1", ' "Springfield"')]
+    assert query(env["db"], "select _source_row from raw.malformed_records") == [(2,)]
+
+
+def test_clean_files_are_read_in_place_and_dirty_ones_split_by_python(env):
+    write_source(env["src"], rows={"agents": ["1,Terry,Billing", ["2", "Al", "Billing", "Day"]]})
+    assert bootstrap(env) == 0
+    storage = dict(query(env["db"], "select table_name, storage from raw._loads"))
+    assert storage.pop("agents") == "table"
+    assert set(storage.values()) == {"file"}
+    assert query(env["db"], "select agent_id, _source_row from raw.agents") == [("2", 2)]
+
+
+@pytest.mark.parametrize(("data", "allowed"), [
+    (b'A,B\n1,"b"\n', True),
+    (b'A,B\n1,"a ""b"" c"\n', True),  # a doubled quote inside quoted text
+    (b'A,B\n1,ab "c"\n', True),  # a quote inside an unquoted field: literal for both
+    (b'A,B\n1, "b"\n', False),
+    (b'A,B\n1,\t"b"\n', False),
+    (b'A,B\n1,"b" \n', False),
+    (b'A,B\n1,"b"\t,2\n', False),
+    (b'A,B\n "1",b\n', False),
+    (b'\nA,B\n1,2\n', False),
+    (b'\xef\xbb\xbf\r\nA,B\n', False),
+    (b'', False),
+])
+def test_fast_path_check(tmp_path, data, allowed):
+    from loader.warehouse import fast_path_allowed
+
+    p = tmp_path / "f.csv"
+    p.write_bytes(data)
+    assert fast_path_allowed(p) is allowed
