@@ -19,6 +19,9 @@ from loader.errors import LoaderError
 DEFAULT_SOURCE = "data/sample"
 DEFAULT_LAKE = "lake"
 DEFAULT_DUCKDB = "warehouse/customer360.duckdb"
+DEFAULT_REPORT = "reports/customer360.html"
+DEFAULT_TARGET = "duckdb"
+TARGETS = ("duckdb", "sqlserver", "synapse")
 
 DESCRIPTION = """\
 Customer 360 loader: lands the retailer's nine CSV extracts in the lake (bronze)
@@ -36,6 +39,9 @@ environment:
                     az://<container>/<prefix> for Azure Blob Storage / ADLS Gen2
   C360_DUCKDB_PATH  the DuckDB file of the raw tables and of dbt's default target
                     (default: warehouse/customer360.duckdb)
+  C360_TARGET       the warehouse bootstrap loads: duckdb (default), sqlserver or
+                    synapse; the last two read SQLSERVER_* / SYNAPSE_* like dbt's
+                    profiles.yml (see profiles.example.yml, docs/azure-warehouse.md)
 """
 
 
@@ -45,6 +51,15 @@ def _settings_lake(args: argparse.Namespace) -> str:
 
 def _settings_duckdb(args: argparse.Namespace) -> Path:
     return Path(args.duckdb or os.environ.get("C360_DUCKDB_PATH") or DEFAULT_DUCKDB)
+
+
+def _settings_target(args: argparse.Namespace) -> str:
+    target = (getattr(args, "target", None) or os.environ.get("C360_TARGET")
+              or DEFAULT_TARGET).strip().lower()
+    if target not in TARGETS:
+        raise LoaderError(f"target {target!r} (from --target or C360_TARGET): expected one of "
+                          f"{', '.join(TARGETS)}")
+    return target
 
 
 class Console:
@@ -78,8 +93,16 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
 
     out = Console(args.quiet)
     source = Path(args.source)
+    target = _settings_target(args)
     lake = open_lake(_settings_lake(args))
-    warehouse = DuckDBWarehouse(_settings_duckdb(args))
+    if target == "duckdb":
+        warehouse = DuckDBWarehouse(_settings_duckdb(args))
+        where = str(warehouse.path)
+    else:
+        from loader.tsql_warehouse import TsqlWarehouse
+
+        warehouse = TsqlWarehouse.from_env(target)  # type: ignore[assignment]
+        where = warehouse.description
 
     files = validate_source(source)
     for sf in files:
@@ -92,9 +115,12 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
         state = "landed" if new else "unchanged, already in the lake"
         out.line(f"  {sf.extract.file:<36} {dig.bytes:>14,} bytes  {state}")
 
-    land_source(files, lake, on_file=on_land)
+    def on_bytes(sf, done, total):
+        out.progress(f"  {sf.extract.file}: {done:,} of {total:,} bytes")
 
-    out.line(f"loading raw tables into {warehouse.path}")
+    land_source(files, lake, on_file=on_land, on_bytes=on_bytes)
+
+    out.line(f"loading raw tables into {where}")
 
     def on_file(lf, n):
         out.progress(f"  {lf.table}: {lf.path}: {n:,} records")
@@ -140,6 +166,20 @@ def cmd_reset(args: argparse.Namespace) -> int:
     lake.reset()
     warehouse.reset()
     print(f"emptied the lake at {lake.url} and deleted {warehouse.path}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from loader.report import write_report
+
+    out = Console(args.quiet)
+    target = Path(args.out)
+    t0 = time.perf_counter()
+    d = write_report(_settings_duckdb(args), target)
+    out.line(f"wrote the dashboard {target} ({target.stat().st_size / 1e6:.1f} MB) from "
+             f"{d.warehouse} in {time.perf_counter() - t0:.1f}s")
+    out.line(f"  {d.customers:,} customers; transactions: {d.readings['All'].sentence}")
+    out.line(f"open it in a browser: {target.resolve().as_uri()}")
     return 0
 
 
@@ -196,6 +236,11 @@ the audit.""",
     )
     b.add_argument("--source", default=DEFAULT_SOURCE, metavar="DIR",
                    help=f"the folder of the nine CSV files (default: {DEFAULT_SOURCE})")
+    b.add_argument("--target", choices=TARGETS, metavar="|".join(TARGETS),
+                   help="the warehouse to load: duckdb (the file of --duckdb), sqlserver "
+                        "(SQL Server / Azure SQL, SQLSERVER_* variables) or synapse "
+                        "(dedicated SQL pool, SYNAPSE_* variables; COPY INTO from an az:// "
+                        f"lake) (default: $C360_TARGET, else {DEFAULT_TARGET})")
     common(b)
     b.set_defaults(func=cmd_bootstrap)
 
@@ -226,6 +271,28 @@ the scale multiplies every table. Rows stream to disk in bounded memory.""",
     r.add_argument("--yes", action="store_true", help="really delete")
     common(r)
     r.set_defaults(func=cmd_reset)
+
+    rp = sub.add_parser(
+        "report", help="write the Customer 360 dashboard, one HTML file, from gold",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Write the Customer 360 dashboard (the seed's Power BI visuals) as one self-contained
+HTML file read from the gold relations: the share of customers by segment, transactions
+by weekday and hour per channel with the peak and quiet days read from the data,
+average order value by category and by store location, and the agents' resolution rate.
+
+The file embeds its charting library (plotly): it opens offline in any browser, with
+nothing fetched. Run `dbt build` first: the gold relations must exist.""",
+        epilog=ENVIRONMENT,
+    )
+    rp.add_argument("--out", default=DEFAULT_REPORT, metavar="FILE",
+                    help=f"the HTML file to write (default: {DEFAULT_REPORT})")
+    rp.add_argument("--duckdb", metavar="PATH",
+                    help="the DuckDB file (default: $C360_DUCKDB_PATH, else "
+                         f"{DEFAULT_DUCKDB})")
+    rp.add_argument("--quiet", action="store_true", help="print errors only")
+    rp.add_argument("--debug", action="store_true", help="show a traceback on error")
+    rp.set_defaults(func=cmd_report)
 
     w = sub.add_parser("where", help="say where the warehouse and the lake are, and what next",
                        description="Print where the warehouse and the lake are, and what "

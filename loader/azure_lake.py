@@ -1,0 +1,359 @@
+"""The lake in Azure Blob Storage or ADLS Gen2: ``C360_LAKE=az://<container>/<prefix>``.
+
+The same :class:`loader.lake.Lake` as the local folder, the same history layout under
+the prefix (``<prefix>/<table>/<load_id>/<File>.csv``, then its ``_manifest.json``),
+spoken over the Blob endpoint, which ADLS Gen2 (hierarchical namespace) accounts serve
+too. ``abfs[s]://<container>@<account>.dfs.core.windows.net/<prefix>`` names the same place.
+
+Credentials, from the environment only (see docs/azure-lake.md):
+
+1. ``AZURE_STORAGE_CONNECTION_STRING`` (account key or SAS in the string; Azurite's too);
+2. else ``AZURE_STORAGE_ACCOUNT_URL`` (``https://<account>.blob.core.windows.net``) with
+   ``AZURE_STORAGE_SAS_TOKEN`` when set;
+3. else that URL with ``DefaultAzureCredential`` (``az login``, managed or workload
+   identity, ``AZURE_CLIENT_ID``/``AZURE_TENANT_ID``/``AZURE_CLIENT_SECRET``...).
+
+Why the plain SDK (``azure-storage-blob``) and not fsspec/adlfs: what this lake must
+guarantee sits exactly on the SDK's own knobs and is hidden or re-implemented by adlfs:
+the stored Content-MD5 of each blob and a transactional MD5 per block (``validate_content``),
+block size and single-put threshold for bounded memory, a progress hook, the storage
+retry policy (:class:`ExponentialRetry`) and connect/read timeouts, and the typed
+``azure.core`` errors we turn into one-line messages. adlfs is an async wrapper over the
+same SDK that would add fsspec, adlfs and aiohttp to the lock file, to use four calls
+(list by prefix, upload, download, delete). The local lake needs no fsspec either, so
+fsspec would buy no sharing.
+
+API version: the client uses the SDK's default (newest) service version; nothing here is
+pinned for the emulator. The tests run Azurite with ``--skipApiVersionCheck``, which
+accepts the newer ``x-ms-version``; every operation used here (Put Blob, Put Block,
+Put Block List, Get Blob, Get Blob Properties, List Blobs, Delete Blob, Create
+Container) is years older than any version either side speaks.
+
+Transient failures (connection refused or reset, timeouts, 408/429/5xx) are retried by
+the SDK's retry policy with the small, explicit settings below, so a storage outage ends
+the command after a few seconds with a :class:`LoaderError`, not after minutes.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, NoReturn
+from urllib.parse import urlsplit
+
+from azure.core.credentials import AzureSasCredential
+from azure.core.exceptions import (
+    AzureError,
+    ClientAuthenticationError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceNotFoundError,
+    ServiceRequestError,
+    ServiceResponseError,
+)
+from azure.storage.blob import (
+    BlobServiceClient,
+    ContainerClient,
+    ContentSettings,
+    ExponentialRetry,
+)
+
+from loader.errors import LoaderError
+from loader.lake import MANIFEST, FileDigest, LandedFile, Progress
+
+ENV_CONNECTION_STRING = "AZURE_STORAGE_CONNECTION_STRING"
+ENV_ACCOUNT_URL = "AZURE_STORAGE_ACCOUNT_URL"
+ENV_SAS_TOKEN = "AZURE_STORAGE_SAS_TOKEN"
+
+CREDENTIALS_HINT = (
+    f"set {ENV_CONNECTION_STRING}, or {ENV_ACCOUNT_URL} with {ENV_SAS_TOKEN} or a "
+    "DefaultAzureCredential sign-in (az login, managed identity)"
+)
+
+MiB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """How blobs move: block sizes bound the memory of an upload or download to about
+    ``block_size * concurrency``; retries and timeouts bound how long an outage takes."""
+
+    block_size: int = 4 * MiB  # Put Block size, and Get Blob range size
+    single_put_size: int = 4 * MiB  # files up to this size go in one Put Blob
+    concurrency: int = 2  # blocks in flight at once
+    # Retries after the first attempt, waiting initial_backoff + increment_base ** n
+    # seconds (+/- jitter) before retry n: about 1.7, 1.9 and 2.2 s, 6 s in all.
+    retry_total: int = 3
+    initial_backoff: float = 0.5
+    increment_base: float = 1.2
+    jitter: float = 0.2
+    connection_timeout: float = 5.0  # seconds to open a connection
+    read_timeout: float = 60.0  # seconds between bytes of a response
+
+    def client_kwargs(self) -> dict[str, Any]:
+        """Keyword arguments for :class:`BlobServiceClient` and friends."""
+        return {
+            "retry_policy": ExponentialRetry(
+                initial_backoff=self.initial_backoff,  # type: ignore[arg-type]
+                increment_base=self.increment_base,  # type: ignore[arg-type]
+                retry_total=self.retry_total,
+                random_jitter_range=self.jitter,  # type: ignore[arg-type]
+            ),
+            "connection_timeout": self.connection_timeout,
+            "read_timeout": self.read_timeout,
+            "max_block_size": self.block_size,
+            "max_single_put_size": self.single_put_size,
+            "max_chunk_get_size": self.block_size,
+            "max_single_get_size": self.block_size,
+        }
+
+
+def parse_url(url: str) -> tuple[str, str, str | None]:
+    """``(container, prefix, account URL or None)`` of ``az://<container>/<prefix>`` or
+    ``abfs[s]://<container>@<account>.dfs.core.windows.net/<prefix>``. The prefix is
+    empty or ends with ``/``."""
+    parts = urlsplit(url)
+    account_url = None
+    container = parts.netloc
+    if parts.scheme in ("abfs", "abfss") and "@" in parts.netloc:
+        container, host = parts.netloc.split("@", 1)
+        account_url = "https://" + host.replace(".dfs.", ".blob.", 1)
+    # Container names: 3-63 of lower-case letters, digits and single hyphens.
+    if not re.fullmatch(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]", container or ""):
+        raise LoaderError(f"C360_LAKE={url!r}: expected az://<container>/<prefix>, the container "
+                          "3-63 lower-case letters, digits and hyphens")
+    prefix = parts.path.strip("/")
+    return container, (prefix + "/" if prefix else ""), account_url
+
+
+def _reason(e: BaseException) -> str:
+    """The gist of an Azure error, on one line."""
+    text = str(getattr(e, "message", None) or e)
+    errno = re.search(r"\[Errno -?\d+\] [^'\"\)\]]+", text)
+    if errno:
+        return errno.group(0).strip()
+    first = text.strip().splitlines()[0] if text.strip() else type(e).__name__
+    code = getattr(e, "error_code", None)
+    code = getattr(code, "value", code)  # StorageErrorCode is an enum
+    if code and str(code) not in first:
+        first = f"{code}: {first}"
+    return first[:300]
+
+
+class AzureLake:
+    """A lake in a container of an Azure Storage account, under a prefix."""
+
+    def __init__(self, container: ContainerClient, prefix: str, url: str,
+                 transfer: Transfer | None = None) -> None:
+        self.container = container
+        self.prefix = prefix
+        self.url = url
+        self.transfer = transfer or Transfer()
+        self._container_ready = False
+
+    # --- construction ----------------------------------------------------------------------
+
+    @classmethod
+    def from_url(cls, url: str, transfer: Transfer | None = None,
+                 environ: Mapping[str, str] | None = None) -> AzureLake:
+        """The lake named by ``url``, with credentials from the environment (an
+        ``abfss://`` URL's account comes before ``AZURE_STORAGE_ACCOUNT_URL``)."""
+        env = os.environ if environ is None else environ
+        container, prefix, url_account = parse_url(url)
+        transfer = transfer or Transfer()
+        kw = transfer.client_kwargs()
+        conn = env.get(ENV_CONNECTION_STRING, "").strip()
+        account_url = url_account or env.get(ENV_ACCOUNT_URL, "").strip()
+        try:
+            if conn:
+                service = BlobServiceClient.from_connection_string(conn, **kw)
+            elif account_url:
+                sas = env.get(ENV_SAS_TOKEN, "").strip().lstrip("?")
+                if sas:
+                    credential: Any = AzureSasCredential(sas)
+                elif not account_url.startswith("https://"):
+                    raise LoaderError(f"C360_LAKE={url}: {ENV_ACCOUNT_URL}={account_url} must "
+                                      "be https:// for a DefaultAzureCredential sign-in")
+                else:
+                    from azure.identity import DefaultAzureCredential
+
+                    credential = DefaultAzureCredential()
+                service = BlobServiceClient(account_url, credential=credential, **kw)
+            else:
+                raise LoaderError(f"C360_LAKE={url}: no Azure Storage credentials: "
+                                  f"{CREDENTIALS_HINT}")
+        except (ValueError, AzureError) as e:
+            source = ENV_CONNECTION_STRING if conn else ENV_ACCOUNT_URL
+            raise LoaderError(f"C360_LAKE={url}: {source} is not usable: {_reason(e)}") from e
+        return cls(service.get_container_client(container), prefix, url, transfer)
+
+    # --- errors ----------------------------------------------------------------------------
+
+    @property
+    def endpoint(self) -> str:
+        return self.container.url
+
+    def _fail(self, doing: str, e: AzureError) -> NoReturn:
+        """Raise the :class:`LoaderError` a user can act on for an Azure error."""
+        where = f"the lake at {self.url} ({self.endpoint})"
+        if isinstance(e, ClientAuthenticationError):
+            msg = (f"{where} refused the credentials while {doing}: {_reason(e)}; check "
+                   f"{ENV_CONNECTION_STRING} / {ENV_SAS_TOKEN} or your Azure sign-in")
+        elif isinstance(e, ServiceRequestError):
+            msg = (f"cannot reach {where} while {doing} (after {self.transfer.retry_total} "
+                   f"retries): {_reason(e)}; check the account URL or connection string and "
+                   "the network")
+        elif isinstance(e, ServiceResponseError):
+            msg = (f"{where} stopped answering while {doing} (after "
+                   f"{self.transfer.retry_total} retries): {_reason(e)}; try again")
+        elif isinstance(e, HttpResponseError) and e.status_code == 403:
+            msg = (f"{where} denied {doing}: {_reason(e)}; check the key or SAS token (it "
+                   "needs read, add, create, write, delete and list), the identity's 'Storage "
+                   "Blob Data Contributor' role, and the account's network rules")
+        elif isinstance(e, HttpResponseError):
+            msg = f"{where} answered {e.status_code} while {doing}: {_reason(e)}"
+        else:
+            msg = f"{where}: {doing} failed: {_reason(e)}"
+        raise LoaderError(msg.replace("\n", " ")) from e
+
+    # --- the lake --------------------------------------------------------------------------
+
+    def _name(self, *parts: str) -> str:
+        return self.prefix + "/".join(parts)
+
+    def _ensure_container(self) -> None:
+        """Create the container if it is missing (once per run)."""
+        if self._container_ready:
+            return
+        try:
+            self.container.create_container()
+        except ResourceExistsError:
+            pass
+        except HttpResponseError as e:
+            # A SAS or role scoped to the container may not create containers: if it
+            # exists, the writes will work; if not, they will say so.
+            if e.status_code != 403:
+                self._fail(f"creating the container {self.container.container_name}", e)
+        except AzureError as e:
+            self._fail(f"creating the container {self.container.container_name}", e)
+        self._container_ready = True
+
+    def landed(self, table: str) -> list[LandedFile]:
+        """Every completely landed file of ``table``: each load folder with a manifest."""
+        base = self._name(table) + "/"
+        out = []
+        try:
+            manifests = sorted(
+                b.name for b in self.container.list_blobs(name_starts_with=base)
+                if b.name.count("/", len(base)) == 1 and b.name.endswith("/" + MANIFEST)
+            )
+            for name in manifests:
+                load_id = name[len(base):].split("/", 1)[0]
+                data = self.container.download_blob(name).readall()
+                out.append(LandedFile.from_manifest(table, load_id, data))
+        except ResourceNotFoundError as e:
+            if getattr(e, "error_code", None) == "ContainerNotFound":
+                return []
+            self._fail(f"listing {base}", e)
+        except AzureError as e:
+            self._fail(f"listing {base}", e)
+        return out
+
+    def land(self, table: str, load_id: str, source: Path, dig: FileDigest, *,
+             name: str | None = None, progress: Progress | None = None) -> LandedFile:
+        """Upload ``source`` in blocks (one Put Blob when small), each block's MD5 checked
+        by the service, the whole file's Content-MD5 stored; check the stored size and
+        Content-MD5 against the source's; then write the manifest."""
+        name = name or source.name
+        blob_name = self._name(table, load_id, name)
+        md5 = base64.b64decode(dig.md5)
+        try:
+            f = open(source, "rb")
+        except OSError as e:
+            raise LoaderError(f"{name}: cannot read {source}: {e}") from e
+        self._ensure_container()
+        blob = self.container.get_blob_client(blob_name)
+        try:
+            with f:
+                blob.upload_blob(
+                    f, length=dig.bytes, overwrite=True, validate_content=True,
+                    max_concurrency=self.transfer.concurrency,
+                    content_settings=ContentSettings(content_type="text/csv",
+                                                     content_md5=bytearray(md5)),
+                    progress_hook=progress,
+                )
+            props = blob.get_blob_properties()
+        except AzureError as e:
+            self._fail(f"landing {name} as {blob_name}", e)
+        stored_md5 = props.content_settings.content_md5
+        stored = base64.b64encode(bytes(stored_md5)).decode() if stored_md5 else None
+        if props.size != dig.bytes or stored != dig.md5:
+            raise LoaderError(
+                f"{name}: the lake at {self.url} holds {props.size:,} bytes with Content-MD5 "
+                f"{stored} at {blob_name}, the source {dig.bytes:,} bytes with {dig.md5}: "
+                "not landed; run bootstrap again"
+            )
+        landed = LandedFile(table, load_id, name, dig.sha256, dig.md5, dig.bytes,
+                            datetime.now(UTC).isoformat())
+        manifest = landed.manifest()
+        try:
+            self.container.upload_blob(
+                self._name(table, load_id, MANIFEST), manifest, overwrite=True,
+                validate_content=True,
+                content_settings=ContentSettings(
+                    content_type="application/json",
+                    content_md5=bytearray(hashlib.md5(manifest, usedforsecurity=False).digest()),
+                ),
+            )
+        except AzureError as e:
+            self._fail(f"writing the manifest of {blob_name}", e)
+        return landed
+
+    @contextmanager
+    def local_copy(self, landed: LandedFile) -> Iterator[Path]:
+        """Download the landed file, block by block, to a temporary file that is deleted
+        when the context ends; its sha256 must equal the manifest's."""
+        blob_name = self._name(landed.path)
+        with tempfile.TemporaryDirectory(prefix="c360-lake-") as tmp:
+            path = Path(tmp) / landed.file
+            sha = hashlib.sha256()
+            try:
+                stream = self.container.download_blob(blob_name, max_concurrency=1)
+                with open(path, "wb") as f:
+                    for chunk in stream.chunks():
+                        sha.update(chunk)
+                        f.write(chunk)
+            except AzureError as e:
+                self._fail(f"reading {blob_name}", e)
+            if sha.hexdigest() != landed.sha256:
+                raise LoaderError(f"{blob_name} in the lake at {self.url} does not match its "
+                                  "manifest's sha256: the lake was changed outside the loader")
+            yield path
+
+    def file_path(self, landed: LandedFile) -> Path | None:
+        """None: blobs are not readable in place on this machine (see Lake.file_path)."""
+        return None
+
+    def reset(self) -> None:
+        """Delete every blob under the prefix, deepest first (on ADLS Gen2 a directory
+        goes only once it is empty)."""
+        try:
+            names = [b.name for b in self.container.list_blobs(name_starts_with=self.prefix)]
+            for n in sorted(names, reverse=True):
+                try:
+                    self.container.delete_blob(n)
+                except ResourceNotFoundError:
+                    pass
+        except ResourceNotFoundError as e:
+            if getattr(e, "error_code", None) != "ContainerNotFound":
+                self._fail(f"emptying {self.prefix or 'the container'}", e)
+        except AzureError as e:
+            self._fail(f"emptying {self.prefix or 'the container'}", e)

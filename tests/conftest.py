@@ -1,0 +1,3 @@
+"""Shared pytest fixtures."""
+
+from tests.azurite import azurite, azurite_own  # noqa: F401  (fixtures: Azurite for the lake)
