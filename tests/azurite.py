@@ -24,8 +24,9 @@ AZURITE_BIN = REPO / "node_modules" / ".bin" / "azurite-blob"
 
 ACCOUNT = "devstoreaccount1"
 # Azurite's well-known development key (public; accepted by the emulator only).
-ACCOUNT_KEY = ("Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/"
-               "KBHBeksoGMGw==")
+ACCOUNT_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
 START_TIMEOUT = 30.0
 
 
@@ -59,8 +60,10 @@ class Azurite:
 
     @property
     def connection_string(self) -> str:
-        return (f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={ACCOUNT_KEY};"
-                f"BlobEndpoint={self.blob_endpoint};")
+        return (
+            f"DefaultEndpointsProtocol=http;AccountName={ACCOUNT};AccountKey={ACCOUNT_KEY};"
+            f"BlobEndpoint={self.blob_endpoint};"
+        )
 
     @property
     def running(self) -> bool:
@@ -70,16 +73,30 @@ class Azurite:
         """Start on a free port and wait until it answers; fail the test with a clear
         message when Azurite is not installed or does not come up."""
         if not AZURITE_BIN.exists():
-            pytest.fail(f"Azurite is not installed ({AZURITE_BIN.relative_to(REPO)} is "
-                        "missing): run `make test-deps` (npm ci) first", pytrace=False)
+            pytest.fail(
+                f"Azurite is not installed ({AZURITE_BIN.relative_to(REPO)} is "
+                "missing): run `make test-deps` (npm ci) first",
+                pytrace=False,
+            )
         for _attempt in range(3):  # another process may take the free port first
             self.port = free_port()
             with open(self._log, "wb") as log:
                 self.proc = subprocess.Popen(
-                    [str(AZURITE_BIN), "--blobHost", "127.0.0.1", "--blobPort", str(self.port),
-                     "--inMemoryPersistence", "--skipApiVersionCheck", "--loose", "--silent",
-                     "--disableTelemetry"],
-                    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                    [
+                        str(AZURITE_BIN),
+                        "--blobHost",
+                        "127.0.0.1",
+                        "--blobPort",
+                        str(self.port),
+                        "--inMemoryPersistence",
+                        "--skipApiVersionCheck",
+                        "--loose",
+                        "--silent",
+                        "--disableTelemetry",
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
                     cwd=self._workdir.name,
                 )
             deadline = time.monotonic() + START_TIMEOUT
@@ -89,8 +106,7 @@ class Azurite:
                 time.sleep(0.05)
             self.stop()
         output = self._log.read_text(errors="replace")[-2000:]
-        pytest.fail(f"Azurite did not start on 127.0.0.1 ({AZURITE_BIN}):\n{output}",
-                    pytrace=False)
+        pytest.fail(f"Azurite did not start on 127.0.0.1 ({AZURITE_BIN}):\n{output}", pytrace=False)
 
     def stop(self) -> None:
         """Stop it (its in-memory data is gone) and wait until the port is closed."""
@@ -135,7 +151,10 @@ def azurite_own() -> Iterator[Azurite]:
 
 def azure_env(azurite: Azurite) -> dict[str, str]:
     """The environment of a loader run against ``azurite``, connection string only."""
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("AZURE_") and not k.startswith("C360_")}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("AZURE_") and not k.startswith("C360_")
+    }
     env["AZURE_STORAGE_CONNECTION_STRING"] = azurite.connection_string
     return env

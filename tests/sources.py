@@ -13,11 +13,17 @@ VALID_ROW: dict[str, list[str]] = {
     "products": ["1", "Widget", "Toys", "9.99"],
     "stores": ["1", "Springfield", "Ned Flanders", "9:00 AM - 8:00 PM"],
     "agents": ["1", "Terry Edwards", "Billing", "Evening"],
-    "online_transactions": ["1", "1", "1", "2025-01-20 22:34:31", "Gift Card", "189.90",
-                            "Completed"],
+    "online_transactions": [
+        "1",
+        "1",
+        "1",
+        "2025-01-20 22:34:31",
+        "Gift Card",
+        "189.90",
+        "Completed",
+    ],
     "instore_transactions": ["1", "1", "1", "2025-02-02 06:49:37", "135.74", "Cash"],
-    "customer_service_interactions": ["1", "1", "2025-02-27 13:45:03", "1", "Other",
-                                      "Resolved"],
+    "customer_service_interactions": ["1", "1", "2025-02-27 13:45:03", "1", "Other", "Resolved"],
     "loyalty_accounts": ["1", "1", "4291", "Gold", "2020-09-25"],
     "loyalty_transactions": ["1", "2025-01-13 20:04:21", "166", "Purchase"],
 }
@@ -56,8 +62,7 @@ def write_source(
         lines = [csv_line(headers.get(e.table, e.headers))]
         for r in rows.get(e.table, [VALID_ROW[e.table]]):
             lines.append(r if isinstance(r, str) else csv_line(r))
-        (folder / e.file).write_text(newline.join(lines) + newline, encoding="utf-8",
-                                     newline="")
+        (folder / e.file).write_text(newline.join(lines) + newline, encoding="utf-8", newline="")
     return folder
 
 

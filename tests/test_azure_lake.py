@@ -45,6 +45,7 @@ MiB = 1024 * 1024
 
 # --- helpers --------------------------------------------------------------------------------
 
+
 def make_source(folder: Path, variant: int = 0) -> dict[str, int]:
     """The nine files, table i with i + 1 + variant records (a different variant is
     different content in every file); Customers.csv with a byte-order mark, CRLF line
@@ -72,9 +73,9 @@ def blobs(azurite: Azurite, container: str) -> dict[str, bytes]:
 
 
 def lake_of(azurite: Azurite, url: str, transfer: Transfer | None = None) -> AzureLake:
-    return AzureLake.from_url(url, transfer,
-                              environ={"AZURE_STORAGE_CONNECTION_STRING":
-                                       azurite.connection_string})
+    return AzureLake.from_url(
+        url, transfer, environ={"AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string}
+    )
 
 
 @pytest.fixture
@@ -91,13 +92,20 @@ def use(monkeypatch: pytest.MonkeyPatch):
 
 
 def bootstrap(source: Path, lake_url: str, db: Path) -> int:
-    return main(["bootstrap", "--source", str(source), "--lake", lake_url, "--duckdb", str(db),
-                 "--quiet"])
+    return main(
+        ["bootstrap", "--source", str(source), "--lake", lake_url, "--duckdb", str(db), "--quiet"]
+    )
 
 
 def cli(azurite: Azurite, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "loader", *args], cwd=REPO,
-                          env=azure_env(azurite), capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "loader", *args],
+        cwd=REPO,
+        env=azure_env(azurite),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def raw_state(db: Path) -> dict[str, object]:
@@ -109,10 +117,11 @@ def raw_state(db: Path) -> dict[str, object]:
             for e in EXTRACTS
         }
         state["malformed_records"] = con.execute(
-            "select count(*) from raw.malformed_records").fetchone()[0]
+            "select count(*) from raw.malformed_records"
+        ).fetchone()[0]
         state["_loads"] = con.execute(
-            "select table_name, load_id, source_file, sha256, records from raw._loads "
-            "order by all").fetchall()
+            "select table_name, load_id, source_file, sha256, records from raw._loads order by all"
+        ).fetchall()
         return state
     finally:
         con.close()
@@ -124,6 +133,7 @@ def raw_counts(db: Path) -> dict[str, int]:
 
 
 # --- landing --------------------------------------------------------------------------------
+
 
 def test_bootstrap_lands_the_nine_files_in_the_history_layout(azurite, use, tmp_path):
     use(azurite)
@@ -162,18 +172,19 @@ def test_landed_files_are_byte_for_byte_with_their_content_md5(azurite, use, tmp
         props = c.get_blob_client(name).get_blob_properties()
         assert bytes(props.content_settings.content_md5) == md5
         assert props.size == len(source)
-        manifest = LandedFile.from_manifest(e.table, name.split("/")[1],
-                                            stored[name.rsplit("/", 1)[0] + "/" + MANIFEST])
+        manifest = LandedFile.from_manifest(
+            e.table, name.split("/")[1], stored[name.rsplit("/", 1)[0] + "/" + MANIFEST]
+        )
         assert manifest.file == e.file
         assert manifest.sha256 == hashlib.sha256(source).hexdigest()
         assert manifest.md5 == base64.b64encode(md5).decode()
         assert manifest.bytes == len(source)
     assert stored[next(n for n in stored if n.endswith("/Customers.csv"))].startswith(
-        b"\xef\xbb\xbfCustomerID,Name,Email,Address\r\n")
+        b"\xef\xbb\xbfCustomerID,Name,Email,Address\r\n"
+    )
 
 
-def test_same_content_again_is_a_no_op_whatever_the_name_or_folder(azurite, use, tmp_path,
-                                                                  capsys):
+def test_same_content_again_is_a_no_op_whatever_the_name_or_folder(azurite, use, tmp_path, capsys):
     use(azurite)
     url = f"az://{(container := new_container())}/lake"
     db = tmp_path / "c360.duckdb"
@@ -225,6 +236,7 @@ def test_a_missing_file_is_refused_by_name_and_nothing_lands(azurite, use, tmp_p
 
 # --- raw from the lake ----------------------------------------------------------------------
 
+
 def test_raw_tables_load_from_what_is_in_the_lake(azurite, use, tmp_path):
     use(azurite)
     url = f"az://{new_container()}/bronze"
@@ -244,7 +256,8 @@ def test_raw_tables_load_from_what_is_in_the_lake(azurite, use, tmp_path):
     con = duckdb.connect(str(db2), read_only=True)
     try:
         name, lake_path = con.execute(
-            "select name, _lake_path from raw.customers where customer_id = '2'").fetchone()
+            "select name, _lake_path from raw.customers where customer_id = '2'"
+        ).fetchone()
     finally:
         con.close()
     assert name == "Grace\nHopper"  # the quoted line break, as it is in the file
@@ -252,6 +265,7 @@ def test_raw_tables_load_from_what_is_in_the_lake(azurite, use, tmp_path):
 
 
 # --- large files ----------------------------------------------------------------------------
+
 
 def test_a_large_file_goes_in_blocks_with_bounded_memory_and_progress(azurite, tmp_path):
     size = 24 * MiB + 123
@@ -261,14 +275,22 @@ def test_a_large_file_goes_in_blocks_with_bounded_memory_and_progress(azurite, t
             f.write(os.urandom(MiB))
         f.write(b"x" * 123)
     dig = digest(big)
-    lake = lake_of(azurite, f"az://{new_container()}/big",
-                   Transfer(block_size=MiB, single_put_size=MiB, concurrency=2))
+    lake = lake_of(
+        azurite,
+        f"az://{new_container()}/big",
+        Transfer(block_size=MiB, single_put_size=MiB, concurrency=2),
+    )
     calls: list[tuple[int, int]] = []
 
     tracemalloc.start()
     try:
-        landed = lake.land("online_transactions", "L1", big, dig,
-                           progress=lambda done, total: calls.append((done, total)))
+        landed = lake.land(
+            "online_transactions",
+            "L1",
+            big,
+            dig,
+            progress=lambda done, total: calls.append((done, total)),
+        )
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()
@@ -288,8 +310,10 @@ def test_a_large_file_goes_in_blocks_with_bounded_memory_and_progress(azurite, t
 
 # --- outages --------------------------------------------------------------------------------
 
+
 def test_storage_down_before_the_run_fails_in_one_line_and_raw_is_unchanged(
-        azurite_own, use, tmp_path):
+    azurite_own, use, tmp_path
+):
     use(azurite_own)
     url = f"az://{new_container()}/lake"
     db = tmp_path / "c360.duckdb"
@@ -301,14 +325,23 @@ def test_storage_down_before_the_run_fails_in_one_line_and_raw_is_unchanged(
 
     azurite_own.stop()
     t0 = time.monotonic()
-    r = cli(azurite_own, "bootstrap", "--source", str(tmp_path / "b"), "--lake", url,
-            "--duckdb", str(db))
+    r = cli(
+        azurite_own,
+        "bootstrap",
+        "--source",
+        str(tmp_path / "b"),
+        "--lake",
+        url,
+        "--duckdb",
+        str(db),
+    )
     seconds = time.monotonic() - t0
 
     assert r.returncode == 2
     assert "Traceback" not in r.stderr
-    assert r.stderr.count("\n") == 1 and r.stderr.startswith("error: cannot reach the lake at "
-                                                              f"{url} ")
+    assert r.stderr.count("\n") == 1 and r.stderr.startswith(
+        f"error: cannot reach the lake at {url} "
+    )
     assert "Connection refused" in r.stderr and "after 3 retries" in r.stderr
     assert env_cs.split("AccountKey=")[1].split(";")[0] not in r.stderr + r.stdout
     assert seconds < 30
@@ -316,7 +349,8 @@ def test_storage_down_before_the_run_fails_in_one_line_and_raw_is_unchanged(
 
 
 def test_storage_down_mid_landing_fails_in_one_line_and_raw_is_unchanged(
-        azurite_own, use, tmp_path, monkeypatch, capsys):
+    azurite_own, use, tmp_path, monkeypatch, capsys
+):
     use(azurite_own)
     url = f"az://{new_container()}/lake"
     db = tmp_path / "c360.duckdb"
@@ -344,7 +378,8 @@ def test_storage_down_mid_landing_fails_in_one_line_and_raw_is_unchanged(
 
 
 def test_storage_down_mid_raw_load_rolls_back_every_raw_table(
-        azurite_own, use, tmp_path, monkeypatch, capsys):
+    azurite_own, use, tmp_path, monkeypatch, capsys
+):
     use(azurite_own)
     url = f"az://{new_container()}/lake"
     db = tmp_path / "c360.duckdb"
@@ -374,15 +409,22 @@ def test_storage_down_mid_raw_load_rolls_back_every_raw_table(
 
 # --- credentials and URLs -------------------------------------------------------------------
 
+
 def test_account_url_with_a_sas_token(azurite, tmp_path):
     sas = generate_account_sas(
-        ACCOUNT, ACCOUNT_KEY, ResourceTypes(container=True, object=True),
-        AccountSasPermissions(read=True, write=True, delete=True, list=True, add=True,
-                              create=True),
+        ACCOUNT,
+        ACCOUNT_KEY,
+        ResourceTypes(container=True, object=True),
+        AccountSasPermissions(read=True, write=True, delete=True, list=True, add=True, create=True),
         expiry=datetime.now(UTC) + timedelta(hours=1),
     )
-    lake = AzureLake.from_url(f"az://{new_container()}/sas", environ={
-        "AZURE_STORAGE_ACCOUNT_URL": azurite.blob_endpoint, "AZURE_STORAGE_SAS_TOKEN": "?" + sas})
+    lake = AzureLake.from_url(
+        f"az://{new_container()}/sas",
+        environ={
+            "AZURE_STORAGE_ACCOUNT_URL": azurite.blob_endpoint,
+            "AZURE_STORAGE_SAS_TOKEN": "?" + sas,
+        },
+    )
     f = tmp_path / "Stores.csv"
     f.write_bytes(b"StoreID,Location,Manager,OpenHours\n1,a,b,c\n")
     landed = lake.land("stores", "L1", f, digest(f))
@@ -392,16 +434,19 @@ def test_account_url_with_a_sas_token(azurite, tmp_path):
 
 
 def test_account_url_alone_uses_default_azure_credential():
-    lake = AzureLake.from_url("az://lake/bronze", environ={
-        "AZURE_STORAGE_ACCOUNT_URL": "https://example.blob.core.windows.net"})
+    lake = AzureLake.from_url(
+        "az://lake/bronze",
+        environ={"AZURE_STORAGE_ACCOUNT_URL": "https://example.blob.core.windows.net"},
+    )
     assert isinstance(lake.container.credential, DefaultAzureCredential)
     assert lake.container.url == "https://example.blob.core.windows.net/lake"
     assert lake.prefix == "bronze/"
 
 
 def test_no_credentials_or_a_bad_url_is_a_clear_error():
-    with pytest.raises(LoaderError, match="no Azure Storage credentials: set "
-                                          "AZURE_STORAGE_CONNECTION_STRING"):
+    with pytest.raises(
+        LoaderError, match="no Azure Storage credentials: set AZURE_STORAGE_CONNECTION_STRING"
+    ):
         AzureLake.from_url("az://lake/bronze", environ={})
     with pytest.raises(LoaderError, match="expected az://<container>/<prefix>"):
         AzureLake.from_url("az://Bad_Container/x", environ={})
@@ -411,13 +456,17 @@ def test_no_credentials_or_a_bad_url_is_a_clear_error():
         AzureLake.from_url("az://lake", environ={"AZURE_STORAGE_CONNECTION_STRING": "nonsense"})
     assert parse_url("az://lake") == ("lake", "", None)
     assert parse_url("abfss://lake@acct.dfs.core.windows.net/a/b/") == (
-        "lake", "a/b/", "https://acct.blob.core.windows.net")
+        "lake",
+        "a/b/",
+        "https://acct.blob.core.windows.net",
+    )
 
 
 def test_a_wrong_key_is_refused_in_one_line(azurite, tmp_path, capsys, monkeypatch):
     wrong = base64.b64encode(b"not the key" * 6).decode()
-    monkeypatch.setenv("AZURE_STORAGE_CONNECTION_STRING",
-                       azurite.connection_string.replace(ACCOUNT_KEY, wrong))
+    monkeypatch.setenv(
+        "AZURE_STORAGE_CONNECTION_STRING", azurite.connection_string.replace(ACCOUNT_KEY, wrong)
+    )
     src = tmp_path / "src"
     make_source(src)
     assert bootstrap(src, f"az://{new_container()}", tmp_path / "c360.duckdb") == 2

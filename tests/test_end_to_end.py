@@ -32,19 +32,37 @@ def run_dbt(args: list[str], db: Path, work: Path) -> subprocess.CompletedProces
     env.pop("DBT_TARGET", None)
     return subprocess.run(
         [DBT, *args, "--target-path", str(work / "target"), "--log-path", str(work / "logs")],
-        cwd=REPO, env=env, capture_output=True, text=True,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
     )
 
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory):
     work = tmp_path_factory.mktemp("e2e")
-    sources = [generate_source(work / "load1", scale=1, seed=7) and work / "load1",
-               generate_source(work / "load2", scale=0.5, seed=8) and work / "load2"]
+    sources = [
+        generate_source(work / "load1", scale=1, seed=7) and work / "load1",
+        generate_source(work / "load2", scale=0.5, seed=8) and work / "load2",
+    ]
     db, lake = work / "c360.duckdb", work / "lake"
     for src in sources:
-        assert main(["bootstrap", "--source", str(src), "--lake", str(lake), "--duckdb", str(db),
-                     "--quiet"]) == 0
+        assert (
+            main(
+                [
+                    "bootstrap",
+                    "--source",
+                    str(src),
+                    "--lake",
+                    str(lake),
+                    "--duckdb",
+                    str(db),
+                    "--quiet",
+                ]
+            )
+            == 0
+        )
     p = run_dbt(["build"], db, work)
     assert p.returncode == 0, p.stdout[-4000:]
     con = duckdb.connect(str(db), read_only=True)
@@ -77,22 +95,29 @@ def assert_same_rows(actual: list[tuple], expected: list[tuple], what: str) -> N
 def test_silver_tables_match_the_oracle(built, table):
     con, expected, _ = built
     cols = list(oracle.SILVER_COLUMNS[table])
-    assert_same_rows(rows(con, f"silver.{table}", cols),
-                     as_tuples(expected.silver[table], cols), f"silver.{table}")
+    assert_same_rows(
+        rows(con, f"silver.{table}", cols),
+        as_tuples(expected.silver[table], cols),
+        f"silver.{table}",
+    )
 
 
 def test_rejected_rows_match_the_oracle(built):
     con, expected, _ = built
-    loads = [r[0] for r in con.execute(
-        "select distinct _load_id from raw._loads order by 1").fetchall()]
+    loads = [
+        r[0] for r in con.execute("select distinct _load_id from raw._loads order by 1").fetchall()
+    ]
     actual = Counter(
         (t, reason, f, row, loads.index(load))
         for t, reason, f, row, load in con.execute(
             "select source_table, reason, source_file, source_row, _load_id "
-            "from audit.rejected_rows").fetchall()
+            "from audit.rejected_rows"
+        ).fetchall()
     )
-    want = Counter((r["source_table"], r["reason"], r["source_file"], r["source_row"],
-                    r["load_index"]) for r in expected.rejected)
+    want = Counter(
+        (r["source_table"], r["reason"], r["source_file"], r["source_row"], r["load_index"])
+        for r in expected.rejected
+    )
     assert actual == want
     # Every reason appears in this data, so every rule was exercised.
     assert {k[1] for k in actual} == set(REJECTION_REASONS)
@@ -100,22 +125,30 @@ def test_rejected_rows_match_the_oracle(built):
 
 def test_rejected_record_keys_match_the_oracle(built):
     con, expected, _ = built
-    actual = Counter(con.execute(
-        "select source_table, source_row, coalesce(record_key, '') "
-        "from audit.rejected_rows where reason <> 'malformed_line'").fetchall())
-    want = Counter((r["source_table"], r["source_row"], r["record_key"] or "")
-                   for r in expected.rejected if r["reason"] != "malformed_line")
+    actual = Counter(
+        con.execute(
+            "select source_table, source_row, coalesce(record_key, '') "
+            "from audit.rejected_rows where reason <> 'malformed_line'"
+        ).fetchall()
+    )
+    want = Counter(
+        (r["source_table"], r["source_row"], r["record_key"] or "")
+        for r in expected.rejected
+        if r["reason"] != "malformed_line"
+    )
     assert actual == want
 
 
 def test_every_record_has_exactly_one_fate(built):
     con, expected, _ = built
     for e in EXTRACTS:
-        records = con.execute("select sum(records) from raw._loads where table_name = ?",
-                              [e.table]).fetchone()[0]
+        records = con.execute(
+            "select sum(records) from raw._loads where table_name = ?", [e.table]
+        ).fetchone()[0]
         silver = con.execute(f"select count(*) from silver.{e.table}").fetchone()[0]
-        rejected = con.execute("select count(*) from audit.rejected_rows where source_table = ?",
-                               [e.source_table]).fetchone()[0]
+        rejected = con.execute(
+            "select count(*) from audit.rejected_rows where source_table = ?", [e.source_table]
+        ).fetchone()[0]
         assert records == silver + rejected, e.table
         assert records == sum(n for (_, f), n in expected.records.items() if f == e.file)
 
@@ -124,15 +157,21 @@ def test_every_record_has_exactly_one_fate(built):
 def test_gold_relations_match_the_oracle(built, relation):
     con, expected, _ = built
     cols = list(oracle.GOLD_COLUMNS[relation])
-    assert_same_rows(rows(con, f"gold.{relation}", cols),
-                     as_tuples(expected.gold[relation], cols), f"gold.{relation}")
+    assert_same_rows(
+        rows(con, f"gold.{relation}", cols),
+        as_tuples(expected.gold[relation], cols),
+        f"gold.{relation}",
+    )
 
 
 def test_gold_has_figures_worth_checking(built):
     """Guards against a comparison of empty relations passing vacuously."""
     con, _, _ = built
-    counts = dict(con.execute(
-        "select segment, count(*) from gold.customer_segments group by segment").fetchall())
+    counts = dict(
+        con.execute(
+            "select segment, count(*) from gold.customer_segments group by segment"
+        ).fetchall()
+    )
     assert set(counts) == {"High-Value", "One-Time Buyer", "Loyalty Champion", "Regular"}
     assert con.execute("select count(distinct channel) from gold.peak_times").fetchone()[0] == 2
     assert con.execute("select count(*) from gold.agent_performance").fetchone()[0] > 10

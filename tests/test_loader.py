@@ -22,13 +22,26 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, Path]:
-    return {"lake": tmp_path / "lake", "db": tmp_path / "wh" / "c360.duckdb",
-            "src": tmp_path / "src"}
+    return {
+        "lake": tmp_path / "lake",
+        "db": tmp_path / "wh" / "c360.duckdb",
+        "src": tmp_path / "src",
+    }
 
 
 def bootstrap(env: dict[str, Path], source: Path | None = None) -> int:
-    return main(["bootstrap", "--source", str(source or env["src"]), "--lake", str(env["lake"]),
-                 "--duckdb", str(env["db"]), "--quiet"])
+    return main(
+        [
+            "bootstrap",
+            "--source",
+            str(source or env["src"]),
+            "--lake",
+            str(env["lake"]),
+            "--duckdb",
+            str(env["db"]),
+            "--quiet",
+        ]
+    )
 
 
 def query(db: Path, sql: str, params: list | None = None) -> list[tuple]:
@@ -55,8 +68,11 @@ def test_missing_file_is_refused_by_name_and_nothing_changes(env, capsys):
     assert bootstrap(env) == 0
     before_lake, before_raw = lake_files(env["lake"]), raw_counts(env["db"])
 
-    bad = write_source(env["src"].parent / "bad", skip=["LoyaltyAccounts.csv"],
-                       rows={"customers": [["2", "B", "b@x", "addr"]]})
+    bad = write_source(
+        env["src"].parent / "bad",
+        skip=["LoyaltyAccounts.csv"],
+        rows={"customers": [["2", "B", "b@x", "addr"]]},
+    )
     capsys.readouterr()
     assert bootstrap(env, bad) == 2
     err = capsys.readouterr().err.strip()
@@ -67,9 +83,11 @@ def test_missing_file_is_refused_by_name_and_nothing_changes(env, capsys):
 
 def test_missing_column_is_refused_naming_file_and_column(env, capsys):
     hdr = [h for h in headers_of("online_transactions") if h != "Amount"]
-    write_source(env["src"], headers={"online_transactions": hdr},
-                 rows={"online_transactions": [["1", "1", "1", "2025-01-01 00:00:00", "Cash",
-                                                "Completed"]]})
+    write_source(
+        env["src"],
+        headers={"online_transactions": hdr},
+        rows={"online_transactions": [["1", "1", "1", "2025-01-01 00:00:00", "Cash", "Completed"]]},
+    )
     assert bootstrap(env) == 2
     err = capsys.readouterr().err
     assert "OnlineTransactions.csv: required column 'Amount' is missing from the header" in err
@@ -79,12 +97,23 @@ def test_missing_column_is_refused_naming_file_and_column(env, capsys):
 
 def test_refusal_has_no_traceback_unless_asked(env):
     write_source(env["src"], skip=["Agents.csv"])
-    cmd = [sys.executable, "-m", "loader", "bootstrap", "--source", str(env["src"]),
-           "--lake", str(env["lake"]), "--duckdb", str(env["db"])]
+    cmd = [
+        sys.executable,
+        "-m",
+        "loader",
+        "bootstrap",
+        "--source",
+        str(env["src"]),
+        "--lake",
+        str(env["lake"]),
+        "--duckdb",
+        str(env["db"]),
+    ]
     p = subprocess.run(cmd, capture_output=True, text=True, cwd=REPO)
     assert p.returncode == 2
     assert p.stderr.strip().splitlines() == [
-        f"error: Agents.csv: required file is missing from {env['src']}"]
+        f"error: Agents.csv: required file is missing from {env['src']}"
+    ]
     p = subprocess.run(cmd + ["--debug"], capture_output=True, text=True, cwd=REPO)
     assert p.returncode != 0 and "Traceback" in p.stderr
 
@@ -94,20 +123,32 @@ def test_empty_file_and_duplicate_header_are_refused(env, capsys):
     (env["src"] / "Stores.csv").write_text("")
     assert bootstrap(env) == 2
     assert "Stores.csv: the file is empty" in capsys.readouterr().err
-    write_source(env["src"], headers={"stores": ["StoreID", "Location", "location", "Manager",
-                                                  "OpenHours"]})
+    write_source(
+        env["src"], headers={"stores": ["StoreID", "Location", "location", "Manager", "OpenHours"]}
+    )
     assert bootstrap(env) == 2
     assert "Stores.csv: column 'location' appears twice" in capsys.readouterr().err
 
 
 def test_headers_match_in_any_order_and_case_and_extra_columns_are_ignored(env, capsys):
-    write_source(env["src"], headers={"customers": [" email ", "ADDRESS", "customerid", "Name",
-                                                     'x"; drop table raw.customers; --']},
-                 rows={"customers": [["a@x.org", "1 Road", "7", "Ann", "ignored"]]})
+    write_source(
+        env["src"],
+        headers={
+            "customers": [
+                " email ",
+                "ADDRESS",
+                "customerid",
+                "Name",
+                'x"; drop table raw.customers; --',
+            ]
+        },
+        rows={"customers": [["a@x.org", "1 Road", "7", "Ann", "ignored"]]},
+    )
     assert bootstrap(env) == 0
-    assert "x\"; drop table raw.customers; --" in capsys.readouterr().err
+    assert 'x"; drop table raw.customers; --' in capsys.readouterr().err
     assert query(env["db"], "select customer_id, name, email, address from raw.customers") == [
-        ("7", "Ann", "a@x.org", "1 Road")]
+        ("7", "Ann", "a@x.org", "1 Road")
+    ]
 
 
 def test_not_utf8_is_refused_naming_the_file(env, capsys):
@@ -123,49 +164,71 @@ def test_not_utf8_is_refused_naming_the_file(env, capsys):
 
 
 def test_quoting_bom_crlf_and_malformed_records(env):
-    rows = {"customers": [
-        ["1", "Ann, Jr.", 'says "hi"', "line one\nline two"],  # record 1 spans 2 lines
-        "2,Bob,b@x.org",  # record 2: 3 fields
-        ["3", "  Cy  ", "", "addr"],  # record 3: kept as read
-        '4,"Dee,d@x.org,addr',  # record 4: broken quoting swallows the rest of the file
-        ["5", "Eve", "e@x.org", "addr"],
-    ]}
+    rows = {
+        "customers": [
+            ["1", "Ann, Jr.", 'says "hi"', "line one\nline two"],  # record 1 spans 2 lines
+            "2,Bob,b@x.org",  # record 2: 3 fields
+            ["3", "  Cy  ", "", "addr"],  # record 3: kept as read
+            '4,"Dee,d@x.org,addr',  # record 4: broken quoting swallows the rest of the file
+            ["5", "Eve", "e@x.org", "addr"],
+        ]
+    }
     write_source(env["src"], rows=rows, newline="\r\n")
     p = env["src"] / "Customers.csv"
     p.write_bytes(b"\xef\xbb\xbf" + p.read_bytes())
     assert bootstrap(env) == 0
-    good = query(env["db"], "select _source_row, customer_id, name, email, address "
-                            "from raw.customers order by _source_row")
-    assert good == [(1, "1", "Ann, Jr.", 'says "hi"', "line one\nline two"),
-                    (3, "3", "  Cy  ", None, "addr")]
-    bad = query(env["db"], "select _source_row, record_key, record_text, error "
-                           "from raw.malformed_records where _table = 'customers' "
-                           "order by _source_row")
+    good = query(
+        env["db"],
+        "select _source_row, customer_id, name, email, address "
+        "from raw.customers order by _source_row",
+    )
+    assert good == [
+        (1, "1", "Ann, Jr.", 'says "hi"', "line one\nline two"),
+        (3, "3", "  Cy  ", None, "addr"),
+    ]
+    bad = query(
+        env["db"],
+        "select _source_row, record_key, record_text, error "
+        "from raw.malformed_records where _table = 'customers' "
+        "order by _source_row",
+    )
     assert [(r[0], r[1], r[2]) for r in bad] == [
         (2, "2", "2,Bob,b@x.org\r\n"),
         (4, None, '4,"Dee,d@x.org,addr\r\n5,Eve,e@x.org,addr\r\n'),
     ]
     assert bad[0][3] == "3 fields where the header has 4"
     assert bad[1][3].startswith("broken quoting")
-    ledger = query(env["db"], "select records, malformed from raw._loads "
-                              "where table_name = 'customers'")
+    ledger = query(
+        env["db"], "select records, malformed from raw._loads where table_name = 'customers'"
+    )
     assert ledger == [(4, 2)]
 
 
 def test_malformed_record_keeps_its_key_when_it_has_one(env):
-    write_source(env["src"], rows={"loyalty_transactions": [
-        "9,2025-01-01 10:00:00,5,Promotion,extra", ["1", "2025-01-13 20:04:21", "1", "x"]]})
+    write_source(
+        env["src"],
+        rows={
+            "loyalty_transactions": [
+                "9,2025-01-01 10:00:00,5,Promotion,extra",
+                ["1", "2025-01-13 20:04:21", "1", "x"],
+            ]
+        },
+    )
     assert bootstrap(env) == 0
     assert query(env["db"], "select _source_row, record_key from raw.malformed_records") == [
-        (1, "9|2025-01-01 10:00:00")]
+        (1, "9|2025-01-01 10:00:00")
+    ]
 
 
 def test_blank_lines_are_not_records(env):
-    write_source(env["src"], rows={"agents": [VALID_ROW["agents"], "",
-                                              ["2", "Bo", "Billing", "Morning"]]})
+    write_source(
+        env["src"], rows={"agents": [VALID_ROW["agents"], "", ["2", "Bo", "Billing", "Morning"]]}
+    )
     assert bootstrap(env) == 0
     assert query(env["db"], "select _source_row, agent_id from raw.agents order by 1") == [
-        (1, "1"), (2, "2")]
+        (1, "1"),
+        (2, "2"),
+    ]
 
 
 # --- landing and loading --------------------------------------------------------------------
@@ -181,8 +244,9 @@ def test_same_bytes_again_is_a_no_op_and_a_change_is_a_new_load(env):
     assert raw_counts(env["db"]) == {e.table: 1 for e in EXTRACTS}
 
     # Same bytes from another folder: still a no-op. A changed file: one new load.
-    other = write_source(env["src"].parent / "other",
-                         rows={"products": [["2", "Gadget", "Toys", "1.00"]]})
+    other = write_source(
+        env["src"].parent / "other", rows={"products": [["2", "Gadget", "Toys", "1.00"]]}
+    )
     assert bootstrap(env, other) == 0
     added = sorted(set(lake_files(env["lake"])) - set(first))
     assert len(added) == 2 and all(a.startswith("products/") for a in added)
@@ -191,19 +255,32 @@ def test_same_bytes_again_is_a_no_op_and_a_change_is_a_new_load(env):
 
 
 def test_lineage_values(env):
-    write_source(env["src"], rows={"online_transactions": [VALID_ROW["online_transactions"],
-                                                           VALID_ROW["online_transactions"]]})
+    write_source(
+        env["src"],
+        rows={
+            "online_transactions": [
+                VALID_ROW["online_transactions"],
+                VALID_ROW["online_transactions"],
+            ]
+        },
+    )
     before = datetime.now(UTC).replace(tzinfo=None)
     assert bootstrap(env) == 0
-    rows = query(env["db"], "select _source_file, _source_row, _load_id, _loaded_at, _lake_path "
-                            "from raw.online_transactions order by _source_row")
+    rows = query(
+        env["db"],
+        "select _source_file, _source_row, _load_id, _loaded_at, _lake_path "
+        "from raw.online_transactions order by _source_row",
+    )
     (load_dir,) = (env["lake"] / "online_transactions").iterdir()
-    assert [r[:3] for r in rows] == [("OnlineTransactions.csv", 1, load_dir.name),
-                                     ("OnlineTransactions.csv", 2, load_dir.name)]
-    assert all(r[4] == f"online_transactions/{load_dir.name}/OnlineTransactions.csv"
-               for r in rows)
-    assert all(before - timedelta(seconds=1) <= r[3] <= datetime.now(UTC).replace(tzinfo=None)
-               for r in rows)
+    assert [r[:3] for r in rows] == [
+        ("OnlineTransactions.csv", 1, load_dir.name),
+        ("OnlineTransactions.csv", 2, load_dir.name),
+    ]
+    assert all(r[4] == f"online_transactions/{load_dir.name}/OnlineTransactions.csv" for r in rows)
+    assert all(
+        before - timedelta(seconds=1) <= r[3] <= datetime.now(UTC).replace(tzinfo=None)
+        for r in rows
+    )
     # The landed file is byte for byte the source file.
     landed = env["lake"] / rows[0][4]
     assert landed.read_bytes() == (env["src"] / "OnlineTransactions.csv").read_bytes()
@@ -241,11 +318,20 @@ def test_reset_starts_over(env, capsys):
 
 def test_every_command_has_a_manual():
     for cmd in ("bootstrap", "generate", "reset", "where"):
-        p = subprocess.run([sys.executable, "-m", "loader", cmd, "--help"], capture_output=True,
-                           text=True, cwd=REPO, env={**os.environ, "COLUMNS": "100"})
+        p = subprocess.run(
+            [sys.executable, "-m", "loader", cmd, "--help"],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, "COLUMNS": "100"},
+        )
         assert p.returncode == 0 and len(p.stdout.splitlines()) > 6, cmd
-    p = subprocess.run([sys.executable, "-m", "loader", "bootstrap", "--help"],
-                       capture_output=True, text=True, cwd=REPO)
+    p = subprocess.run(
+        [sys.executable, "-m", "loader", "bootstrap", "--help"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     for word in ("C360_LAKE", "C360_DUCKDB_PATH", "malformed", "--source"):
         assert word in p.stdout
 
@@ -286,21 +372,28 @@ def test_duckdb_and_python_read_the_same_records(tmp_path, monkeypatch, newline)
     assert query(slow, "select distinct storage from raw._loads") == [("table",)]
     for e in EXTRACTS:
         assert raw_rows(fast, e.table) == raw_rows(slow, e.table), e.table
-    assert [r[:2] for r in raw_rows(fast, "customers")] == [("1", "Ann, Jr."), ("2", "  Bo  "),
-                                                           ("3", "Cy"), ("04", "Dee")]
+    assert [r[:2] for r in raw_rows(fast, "customers")] == [
+        ("1", "Ann, Jr."),
+        ("2", "  Bo  "),
+        ("3", "Cy"),
+        ("04", "Dee"),
+    ]
     assert [r[5] for r in raw_rows(fast, "customers")] == [1, 2, 3, 4]
 
 
 def test_white_space_touching_a_quote_is_read_as_rfc_4180_says(env):
     # DuckDB would read `, "b"` as b; RFC 4180 and Python's csv keep ` "b"` as text,
     # and `"b" ,` is broken quoting. Such files take the Python path.
-    write_source(env["src"], rows={"stores": ['1, "Springfield",Ned,9-5',
-                                              '2,"Shelbyville" ,Bob,9-5']})
+    write_source(
+        env["src"], rows={"stores": ['1, "Springfield",Ned,9-5', '2,"Shelbyville" ,Bob,9-5']}
+    )
     assert bootstrap(env) == 0
     assert query(env["db"], "select storage from raw._loads where table_name = 'stores'") == [
-        ("table",)]
+        ("table",)
+    ]
     assert query(env["db"], "select store_id, location from raw.stores") == [
-        ("1", ' "Springfield"')]
+        ("1", ' "Springfield"')
+    ]
     assert query(env["db"], "select _source_row from raw.malformed_records") == [(2,)]
 
 
@@ -313,19 +406,22 @@ def test_clean_files_are_read_in_place_and_dirty_ones_split_by_python(env):
     assert query(env["db"], "select agent_id, _source_row from raw.agents") == [("2", 2)]
 
 
-@pytest.mark.parametrize(("data", "allowed"), [
-    (b'A,B\n1,"b"\n', True),
-    (b'A,B\n1,"a ""b"" c"\n', True),  # a doubled quote inside quoted text
-    (b'A,B\n1,ab "c"\n', True),  # a quote inside an unquoted field: literal for both
-    (b'A,B\n1, "b"\n', False),
-    (b'A,B\n1,\t"b"\n', False),
-    (b'A,B\n1,"b" \n', False),
-    (b'A,B\n1,"b"\t,2\n', False),
-    (b'A,B\n "1",b\n', False),
-    (b'\nA,B\n1,2\n', False),
-    (b'\xef\xbb\xbf\r\nA,B\n', False),
-    (b'', False),
-])
+@pytest.mark.parametrize(
+    ("data", "allowed"),
+    [
+        (b'A,B\n1,"b"\n', True),
+        (b'A,B\n1,"a ""b"" c"\n', True),  # a doubled quote inside quoted text
+        (b'A,B\n1,ab "c"\n', True),  # a quote inside an unquoted field: literal for both
+        (b'A,B\n1, "b"\n', False),
+        (b'A,B\n1,\t"b"\n', False),
+        (b'A,B\n1,"b" \n', False),
+        (b'A,B\n1,"b"\t,2\n', False),
+        (b'A,B\n "1",b\n', False),
+        (b"\nA,B\n1,2\n", False),
+        (b"\xef\xbb\xbf\r\nA,B\n", False),
+        (b"", False),
+    ],
+)
 def test_fast_path_check(tmp_path, data, allowed):
     from loader.warehouse import fast_path_allowed
 
