@@ -7,19 +7,26 @@ header's columns, every field as text, with lineage (``_source_file``, ``_source
 been loaded: a sync loads every landed file not in it, all in one transaction, so a
 failure part-way leaves every raw table as it was.
 
-``raw.<table>`` is a view, the union of two kinds of storage, chosen per file:
+``raw.<table>`` and ``raw.malformed_records`` are views, each the union of two kinds of
+storage, chosen per landed file:
 
-* *file*: the landed file itself, read by DuckDB's ``read_csv`` (``with ordinality``
-  gives the record number). Used when the lake file is on this machine and DuckDB's
-  strict parse accepts the whole file. Nothing is copied: writing every field as text
-  into a DuckDB table costs about 6 s per million records here, reading the file 0.3 s.
-* *table*: ``raw._<table>_rows``, filled by the exact Python splitter
-  (:mod:`loader.records`). Used for a file DuckDB refuses (a malformed record, an
-  encoding problem), a file where white space touches a quote (the one case where
-  DuckDB's reader is looser than RFC 4180 and Python's ``csv``), and a lake that is not
-  on this machine (Azure), whose files are downloaded for the load.
+* *file*: the landed file itself, read in place by DuckDB's ``read_csv``. Used when the
+  lake is on this machine. Nothing is copied: writing every field as text into a DuckDB
+  table costs about 6 s per million records here, reading the file about 0.3 s.
+* *table*: ``raw._<table>_rows`` and ``raw._malformed_rows``, filled at load time. Used
+  for a lake that is not on this machine (Azure: the file is downloaded for the load),
+  and for a file DuckDB's reader refuses or reads more loosely than RFC 4180, which the
+  exact Python splitter (:mod:`loader.records`) then splits.
 
-Both give the same records and record numbers; ``tests/test_loader.py`` checks it.
+How DuckDB reads a file exactly as Python's ``csv`` would (``read_csv_sql``): every field
+as text, ``PAD`` columns more than the header has, short records padded with NULL, and a
+``nullstr`` no field holds, so that a field that is present is never NULL. A record's
+field count is then the number of its non-NULL columns: it is malformed unless that is
+the header's width. ``with ordinality`` gives the record number (blank lines are skipped
+by both readers). DuckDB refuses broken quoting and records with more than ``PAD`` extra
+fields (Python takes those files), and is looser than RFC 4180 in one way only, white
+space between a quote and a field boundary (``1, "b"``), which a byte scan finds first
+(:func:`fast_path_allowed`). ``tests/test_loader.py`` proves both paths give the same rows.
 
 Nothing read from a file is ever spliced into SQL: table and column names come from
 :mod:`loader.contract`, values travel as parameters or through a file DuckDB reads.
@@ -31,6 +38,7 @@ import csv
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,7 +48,7 @@ import duckdb
 from loader.contract import EXTRACTS, Extract
 from loader.errors import LoaderError
 from loader.lake import Lake, LandedFile
-from loader.records import Header, Malformed, read_header, split_records
+from loader.records import Malformed, read_header, split_records
 
 SCHEMAS = ("raw", "silver", "gold", "audit")
 
@@ -61,11 +69,21 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _lit(value: str) -> str:
+    """A SQL string literal (view definitions take no parameters; every value here is the
+    loader's own: lake paths, load ids, file names of the contract)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
 LINEAGE = "_source_file, _source_row, _load_id, _loaded_at, _lake_path"
+MALFORMED_COLUMNS = f"_table, {LINEAGE}, record_key, record_text, error"
+PAD = 8  # columns read beyond the header's width
+NULL_MARK = "\x01c360-absent\x02"  # DuckDB's nullstr: a text no field holds
+WHITE_SPACE = " \t\r\n\x0b\x0c"  # what trimming removes, here and in silver
 
 
 def rows_table(extract: Extract) -> str:
-    """The table behind ``raw.<table>`` that holds records split by Python."""
+    """The table behind ``raw.<table>`` that holds records loaded at load time."""
     return f"raw.{_q('_' + extract.table + '_rows')}"
 
 
@@ -77,27 +95,96 @@ def rows_table_ddl(extract: Extract) -> str:
     )
 
 
-def _lit(value: str) -> str:
-    """A SQL string literal (for view definitions, which take no parameters)."""
-    return "'" + value.replace("'", "''") + "'"
+MALFORMED_ROWS_DDL = (
+    "create table if not exists raw._malformed_rows (_table varchar, _source_file varchar, "
+    "_source_row bigint, _load_id varchar, _loaded_at timestamp, _lake_path varchar, "
+    "record_key varchar, record_text varchar, error varchar)"
+)
+LOADS_DDL = (
+    "create table if not exists raw._loads (table_name varchar, load_id varchar, "
+    "source_file varchar, lake_path varchar, sha256 varchar, records bigint, "
+    "malformed bigint, loaded_at timestamp, storage varchar, file_path varchar, "
+    "header_positions varchar, header_width integer, "
+    "primary key (table_name, load_id, source_file))"
+)
 
 
 def read_csv_sql(path: str, width: int) -> str:
-    """DuckDB's strict reader of one extract, every field as text, with the record number."""
-    cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
-    return (f"read_csv({_lit(path)}, header = true, auto_detect = false, delim = ',', "
-            f"quote = '\"', escape = '\"', strict_mode = true, columns = {cols}) "
-            "with ordinality")
+    """DuckDB's reader of one extract: see the module's docstring."""
+    cols = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width + PAD)) + "}"
+    return (
+        f"read_csv({_lit(path)}, header = true, auto_detect = false, delim = ',', "
+        f"quote = '\"', escape = '\"', strict_mode = true, null_padding = true, "
+        f"parallel = false, nullstr = {_lit(NULL_MARK)}, columns = {cols}) with ordinality"
+    )
+
+
+@dataclass(frozen=True)
+class FileRead:
+    """One landed file read in place: what its two selects need."""
+
+    extract: Extract
+    path: str
+    width: int  # the header's field count
+    positions: tuple[int, ...]  # each contract column's index in the record
+    source_file: str
+    load_id: str
+    loaded_at: datetime
+    lake_path: str
+
+    def _lineage(self) -> str:
+        return (
+            f"{_lit(self.source_file)} as _source_file, ordinality as _source_row, "
+            f"{_lit(self.load_id)} as _load_id, "
+            f"cast({_lit(self.loaded_at.isoformat(sep=' '))} as timestamp) as _loaded_at, "
+            f"{_lit(self.lake_path)} as _lake_path"
+        )
+
+    @property
+    def source(self) -> str:
+        return read_csv_sql(self.path, self.width)
+
+    @property
+    def complete(self) -> str:
+        """The record has exactly the header's field count."""
+        return f"c{self.width - 1} is not null and c{self.width} is null"
+
+    def good_sql(self) -> str:
+        """The file's records that split into the header's columns, as ``raw.<table>``."""
+        cols = ", ".join(f"nullif(c{p}, '') as {_q(c)}"
+                         for p, c in zip(self.positions, self.extract.column_names, strict=True))
+        return f"select {cols}, {self._lineage()} from {self.source} where {self.complete}"
+
+    def malformed_sql(self) -> str:
+        """The file's other records, as ``raw.malformed_records``. Their text is rebuilt
+        from their fields (quoted where a field needs it)."""
+        fields = ("list_filter([" + ", ".join(f"c{i}" for i in range(self.width + PAD))
+                  + "], x -> x is not null)")
+        keys = [self.positions[self.extract.column_names.index(k)]
+                for k in self.extract.primary_key]
+        key = ("case when " + " and ".join(f"c{k} is not null" for k in keys)
+               + " then concat_ws('|', "
+               + ", ".join(f"trim(c{k}, {_lit(WHITE_SPACE)})" for k in keys) + ") end")
+        quoted = (f"list_transform({fields}, x -> case when regexp_matches(x, '[,\"\r\n]') "
+                  "then '\"' || replace(x, '\"', '\"\"') || '\"' else x end)")
+        return (
+            f"select {_lit(self.extract.table)} as _table, {self._lineage()}, "
+            f"{key} as record_key, array_to_string({quoted}, ',') as record_text, "
+            f"len({fields}) || ' fields where the header has {self.width}' as error "
+            f"from {self.source} where not ({self.complete})"
+        )
 
 
 def fast_path_allowed(path: Path) -> bool:
-    """Whether DuckDB's reader gives exactly what Python's ``csv`` gives for this file.
+    """Whether DuckDB's reader (:func:`read_csv_sql`) gives exactly what Python's ``csv``
+    gives for this file.
 
-    DuckDB refuses (and so sends to Python) every malformed record; it is looser in two
-    cases only, which are looked for here: white space between a field boundary and a
-    quote (``1, "b"`` or ``"b" ,``) and a blank line before the header. The search is a
-    scan for `` "``, ``" `` and their tab forms, each hit checked for a field boundary;
-    a hit inside quoted text (``"a ""b"" c"``) is not one.
+    DuckDB refuses (and so sends to Python) a quote inside a quoted field that is not
+    doubled, and a record with more than ``PAD`` extra fields. It differs from RFC 4180 in
+    three cases, which are looked for here: a quote left open at the end of the file
+    (DuckDB drops the rest of the file; an odd number of quotes in the file finds it),
+    white space between a field boundary and a quote (``1, "b"`` or ``"b" ,``; a hit
+    inside quoted text, ``"a ""b"" c"``, is not one), and a blank line before the header.
     """
     import mmap
 
@@ -107,9 +194,13 @@ def fast_path_allowed(path: Path) -> bool:
         start = 3 if m[:3] == b"\xef\xbb\xbf" else 0
         if m[start:start + 1] in (b"\r", b"\n"):
             return False
+        quotes = sum(m[i:i + CHUNK].count(b'"') for i in range(0, len(m), CHUNK))
+        if quotes % 2:
+            return False
         return not _white_space_at_a_quote(m, start)
 
 
+CHUNK = 64 * 1024 * 1024
 _BOUNDARY = frozenset(b",\r\n")
 _BLANK = frozenset(b" \t")
 
@@ -136,19 +227,6 @@ def _white_space_at_a_quote(m, start: int) -> bool:
             i = m.find(pat, i + 2)
     return False
 
-
-MALFORMED_DDL = (
-    "create table if not exists raw.malformed_records (_table varchar, _source_file varchar, "
-    "_source_row bigint, _load_id varchar, _loaded_at timestamp, _lake_path varchar, "
-    "record_key varchar, record_text varchar, error varchar)"
-)
-LOADS_DDL = (
-    "create table if not exists raw._loads (table_name varchar, load_id varchar, "
-    "source_file varchar, lake_path varchar, sha256 varchar, records bigint, "
-    "malformed bigint, loaded_at timestamp, storage varchar, file_path varchar, "
-    "header_positions varchar, header_width integer, "
-    "primary key (table_name, load_id, source_file))"
-)
 
 FileProgress = Callable[[LandedFile, int], None]  # (file, records so far)
 
@@ -191,7 +269,7 @@ class DuckDBWarehouse:
             con.execute(f"create schema if not exists {s}")
         for e in EXTRACTS:
             con.execute(rows_table_ddl(e))
-        con.execute(MALFORMED_DDL)
+        con.execute(MALFORMED_ROWS_DDL)
         con.execute(LOADS_DDL)
 
     def loaded(self, con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
@@ -235,6 +313,7 @@ class DuckDBWarehouse:
                         results.append(tl)
                         if on_done:
                             on_done(tl)
+                    self._create_malformed_view(con)
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")
@@ -243,16 +322,20 @@ class DuckDBWarehouse:
         finally:
             con.close()
 
-    def _probe(self, path: Path, width: int) -> int | None:
-        """The record count if DuckDB's strict reader takes the whole file as Python would,
-        else None. Runs on its own connection: a refused file must not abort the load's
-        transaction."""
-        if not fast_path_allowed(path):
+    @staticmethod
+    def _probe(read: FileRead) -> tuple[int, int] | None:
+        """(records, malformed) if DuckDB reads the file exactly as Python would, else None.
+
+        Runs on a connection of its own: a refused file must not abort the load's
+        transaction.
+        """
+        if not fast_path_allowed(Path(read.path)):
             return None
         probe = duckdb.connect()
         try:
             return probe.execute(
-                f"select count(*) from {read_csv_sql(str(path), width)}").fetchone()[0]
+                f"select count(*), count(*) filter (where not ({read.complete})) "
+                f"from {read.source}").fetchone()
         except duckdb.Error:
             return None
         finally:
@@ -263,88 +346,89 @@ class DuckDBWarehouse:
                    on_file: FileProgress | None) -> tuple[int, int]:
         where = f"{lf.file} (lake: {lf.path})"
         stored = lake.file_path(lf)
-        if stored is not None:
-            header = read_header(stored, extract, where)
-            records = self._probe(stored, len(header.fields))
-            if records is not None:
-                self._record(con, extract, lf, records, 0, loaded_at, "file",
-                             str(stored.resolve()), header)
-                if on_file:
-                    on_file(lf, records)
-                return records, 0
-        with lake.local_copy(lf) as path:
-            malformed = self._load_rows(con, extract, lf, path, loaded_at, tmp, where, on_file)
-        good = con.execute(
-            f"select count(*) from {rows_table(extract)} where _load_id = ? and _lake_path = ?",
-            [lf.load_id, lf.path],
-        ).fetchone()[0]
-        records = good + malformed
-        self._record(con, extract, lf, records, malformed, loaded_at, "table", None, None)
+        with nullcontext(stored) if stored is not None else lake.local_copy(lf) as path:
+            header = read_header(path, extract, where)
+            read = FileRead(extract, str(Path(path).resolve()), len(header.fields),
+                            header.positions, lf.file, lf.load_id, loaded_at, lf.path)
+            counts = self._probe(read)
+            if counts is not None and stored is not None:
+                storage = "file"  # the views read it in place
+            elif counts is not None:
+                storage = "table"
+                con.execute(f"insert into {rows_table(extract)} {read.good_sql()}")
+                con.execute(f"insert into raw._malformed_rows {read.malformed_sql()}")
+            else:
+                storage = "table"
+                counts = self._split_with_python(con, extract, lf, path, loaded_at, tmp, where,
+                                                 on_file)
+        records, malformed = counts
+        con.execute(
+            "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [extract.table, lf.load_id, lf.file, lf.path, lf.sha256, records, malformed,
+             loaded_at, storage, read.path if storage == "file" else None,
+             ",".join(map(str, header.positions)), len(header.fields)],
+        )
         if on_file:
             on_file(lf, records)
         return records, malformed
 
-    def _load_rows(self, con: duckdb.DuckDBPyConnection, extract: Extract, lf: LandedFile,
-                   path: Path, loaded_at: datetime, tmp: Path, where: str,
-                   on_file: FileProgress | None) -> int:
-        """Split ``path`` with Python into ``raw._<table>_rows`` and raw.malformed_records."""
+    def _split_with_python(self, con: duckdb.DuckDBPyConnection, extract: Extract,
+                           lf: LandedFile, path: Path, loaded_at: datetime, tmp: Path,
+                           where: str, on_file: FileProgress | None) -> tuple[int, int]:
+        """Split ``path`` with :mod:`loader.records` into ``raw._<table>_rows`` and
+        ``raw._malformed_rows``; return (records, malformed)."""
         norm = tmp / f"{extract.table}-{lf.load_id}.csv"
         malformed = write_normalized(path, extract, norm, where=where,
                                      progress=(lambda n: on_file(lf, n)) if on_file else None)
         cols = extract.column_names
         columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + ", '_r': 'BIGINT'}"
         select = ", ".join(_q(c) for c in cols)
-        con.execute(
+        good = con.execute(
             f"insert into {rows_table(extract)} ({select}, {LINEAGE}) "
             f"select {select}, ?, _r, ?, ?, ? from read_csv(?, header = false, "
             f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
             f"new_line = '\\n', strict_mode = true, columns = {columns})",
             [lf.file, lf.load_id, loaded_at, lf.path, str(norm)],
-        )
+        ).fetchone()[0]
         norm.unlink()
         if malformed:
             con.executemany(
-                "insert into raw.malformed_records values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                f"insert into raw._malformed_rows ({MALFORMED_COLUMNS}) "
+                "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(extract.table, lf.file, m.row, lf.load_id, loaded_at, lf.path, m.key, m.text,
                   m.error) for m in malformed],
             )
-        return len(malformed)
+        return good + len(malformed), len(malformed)
 
-    def _record(self, con: duckdb.DuckDBPyConnection, extract: Extract, lf: LandedFile,
-                records: int, malformed: int, loaded_at: datetime, storage: str,
-                file_path: str | None, header: Header | None) -> None:
-        con.execute(
-            "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [extract.table, lf.load_id, lf.file, lf.path, lf.sha256, records, malformed,
-             loaded_at, storage, file_path,
-             None if header is None else ",".join(map(str, header.positions)),
-             None if header is None else len(header.fields)],
-        )
-
-    def _create_view(self, con: duckdb.DuckDBPyConnection, extract: Extract) -> None:
-        """``raw.<table>``: the Python-split rows, and every file DuckDB reads directly."""
-        cols = extract.column_names
-        parts = [f"select {', '.join(_q(c) for c in cols)}, {LINEAGE} from {rows_table(extract)}"]
-        files = con.execute(
-            "select source_file, load_id, loaded_at, lake_path, file_path, header_positions, "
-            "header_width "
-            "from raw._loads where table_name = ? and storage = 'file' order by load_id",
+    @staticmethod
+    def _files_read_in_place(con: duckdb.DuckDBPyConnection,
+                             extract: Extract) -> list[FileRead]:
+        rows = con.execute(
+            "select file_path, header_width, header_positions, source_file, load_id, "
+            "loaded_at, lake_path from raw._loads where table_name = ? and storage = 'file' "
+            "order by load_id",
             [extract.table],
         ).fetchall()
-        for source_file, load_id, loaded_at, lake_path, file_path, positions, width in files:
-            pos = [int(p) for p in positions.split(",")]
-            select = ", ".join(f"c{p} as {_q(c)}" for p, c in zip(pos, cols, strict=True))
-            parts.append(
-                f"select {select}, {_lit(source_file)} as _source_file, "
-                f"ordinality as _source_row, {_lit(load_id)} as _load_id, "
-                f"cast({_lit(loaded_at.isoformat(sep=' '))} as timestamp) as _loaded_at, "
-                f"{_lit(lake_path)} as _lake_path from {read_csv_sql(file_path, width)}"
-            )
+        return [FileRead(extract, path, width, tuple(int(p) for p in positions.split(",")),
+                         source_file, load_id, loaded_at, lake_path)
+                for path, width, positions, source_file, load_id, loaded_at, lake_path in rows]
+
+    def _create_view(self, con: duckdb.DuckDBPyConnection, extract: Extract) -> None:
+        """``raw.<table>``: the rows loaded into its table, and every file read in place."""
+        cols = ", ".join(_q(c) for c in extract.column_names)
+        parts = [f"select {cols}, {LINEAGE} from {rows_table(extract)}"]
+        parts += [read.good_sql() for read in self._files_read_in_place(con, extract)]
         con.execute(f"create or replace view raw.{_q(extract.table)} as "
+                    + "\nunion all\n".join(parts))
+
+    def _create_malformed_view(self, con: duckdb.DuckDBPyConnection) -> None:
+        parts = [f"select {MALFORMED_COLUMNS} from raw._malformed_rows"]
+        for extract in EXTRACTS:
+            parts += [r.malformed_sql() for r in self._files_read_in_place(con, extract)]
+        con.execute("create or replace view raw.malformed_records as "
                     + "\nunion all\n".join(parts))
 
     def reset(self) -> None:
         for p in (self.path, self.path.with_name(self.path.name + ".wal")):
             if p.exists():
                 p.unlink()
-

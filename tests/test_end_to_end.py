@@ -105,7 +105,7 @@ def test_silver_tables_match_the_oracle(built, table):
 def test_rejected_rows_match_the_oracle(built):
     con, expected, _ = built
     loads = [
-        r[0] for r in con.execute("select distinct _load_id from raw._loads order by 1").fetchall()
+        r[0] for r in con.execute("select distinct load_id from raw._loads order by 1").fetchall()
     ]
     actual = Counter(
         (t, reason, f, row, loads.index(load))
