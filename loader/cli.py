@@ -279,10 +279,11 @@ the scale multiplies every table. Rows stream to disk in bounded memory.""",
 Write the Customer 360 dashboard (the seed's Power BI visuals) as one self-contained
 HTML file read from the gold relations: the share of customers by segment, transactions
 by weekday and hour per channel with the peak and quiet days read from the data,
-average order value by category and by store location, and the agents' resolution rate.
+average order value by category and by store location, the agents' resolution rate,
+and the records refused by reason (audit.rejected_rows).
 
 The file embeds its charting library (plotly): it opens offline in any browser, with
-nothing fetched. Run `dbt build` first: the gold relations must exist.""",
+nothing fetched. Run `dbt build` first: the gold and audit relations must exist.""",
         epilog=ENVIRONMENT,
     )
     rp.add_argument("--out", default=DEFAULT_REPORT, metavar="FILE",

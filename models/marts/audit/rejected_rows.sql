@@ -1,0 +1,69 @@
+{{ config(schema='audit') }}
+
+{#- every table's classified records; the reason was set in the intermediate models -#}
+{%- set tables = [
+    'customers',
+    'products',
+    'stores',
+    'agents',
+    'online_transactions',
+    'instore_transactions',
+    'customer_service_interactions',
+    'loyalty_accounts',
+    'loyalty_transactions',
+] -%}
+
+with
+
+malformed_records as (
+
+    select
+        'malformed_line' as reason,
+        _record_key,
+        _source_file,
+        _source_row,
+        _load_id,
+        _lake_path
+    from {{ ref('base_retail__malformed_records') }}
+
+),
+{% for table in tables %}
+{{ table }} as (
+
+    select
+        _rejection_reason as reason,
+        _record_key,
+        _source_file,
+        _source_row,
+        _load_id,
+        _lake_path
+    from {{ ref('int_' ~ table ~ '__classified') }}
+    where _rejection_reason is not null
+
+),
+{% endfor %}
+rejected as (
+
+    select * from malformed_records
+    {%- for table in tables %}
+    union all
+    select * from {{ table }}
+    {%- endfor %}
+
+),
+
+final as (
+
+    select
+        {{ file_base_name('_source_file') }} as source_table,
+        reason,
+        _record_key as record_key,
+        _source_file as source_file,
+        _source_row as source_row,
+        _load_id,
+        _lake_path
+    from rejected
+
+)
+
+select * from final

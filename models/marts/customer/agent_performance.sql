@@ -1,0 +1,50 @@
+{#- Agents with at least one interaction (the seed's inner join). -#}
+
+with
+
+interactions as (
+
+    select
+        agent_id,
+        resolution_status
+    from {{ ref('stg_retail__customer_service_interactions') }}
+    where agent_id is not null
+
+),
+
+agents as (
+
+    select
+        agent_id,
+        name
+    from {{ ref('stg_retail__agents') }}
+
+),
+
+interactions_by_agent as (
+
+    select
+        agent_id,
+        count(*) as total_interactions,
+        sum(case when resolution_status = 'Resolved' then 1 else 0 end) as resolved_interactions
+    from interactions
+    group by agent_id
+
+),
+
+final as (
+
+    select
+        cast(agents.agent_id as {{ type_key_int() }}) as agent_id,
+        cast(agents.name as {{ type_text(100) }}) as agent_name,
+        cast(interactions_by_agent.total_interactions as {{ type_count() }}) as total_interactions,
+        cast(interactions_by_agent.resolved_interactions as {{ type_count() }}) as resolved_interactions,
+        {{ safe_ratio('interactions_by_agent.resolved_interactions', 'interactions_by_agent.total_interactions') }}
+            as resolution_rate
+    from interactions_by_agent
+    inner join agents
+        on interactions_by_agent.agent_id = agents.agent_id
+
+)
+
+select * from final

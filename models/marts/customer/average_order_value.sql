@@ -1,0 +1,126 @@
+{#- Two grains in one relation (CONTRACT.md section 3): online orders per product,
+    in-store transactions per store. Every status counts; a NULL product or store is
+    left out. -#}
+
+with
+
+online_transactions as (
+
+    select
+        product_id,
+        amount
+    from {{ ref('stg_retail__online_transactions') }}
+    where product_id is not null
+
+),
+
+instore_transactions as (
+
+    select
+        store_id,
+        amount
+    from {{ ref('stg_retail__instore_transactions') }}
+    where store_id is not null
+
+),
+
+products as (
+
+    select
+        product_id,
+        name,
+        category
+    from {{ ref('stg_retail__products') }}
+
+),
+
+stores as (
+
+    select
+        store_id,
+        location
+    from {{ ref('stg_retail__stores') }}
+
+),
+
+online_by_product as (
+
+    select
+        product_id,
+        count(*) as order_count,
+        sum(amount) as total_amount
+    from online_transactions
+    group by product_id
+
+),
+
+instore_by_store as (
+
+    select
+        store_id,
+        count(*) as order_count,
+        sum(amount) as total_amount
+    from instore_transactions
+    group by store_id
+
+),
+
+online_rows as (
+
+    select
+        'Online' as channel,
+        products.product_id,
+        products.name as product_name,
+        products.category,
+        cast(null as {{ type_key_int() }}) as store_id,
+        cast(null as {{ type_text(100) }}) as store_location,
+        online_by_product.order_count,
+        online_by_product.total_amount
+    from online_by_product
+    inner join products
+        on online_by_product.product_id = products.product_id
+
+),
+
+instore_rows as (
+
+    select
+        'InStore' as channel,
+        cast(null as {{ type_key_int() }}) as product_id,
+        cast(null as {{ type_text(100) }}) as product_name,
+        cast(null as {{ type_text(50) }}) as category,
+        stores.store_id,
+        stores.location as store_location,
+        instore_by_store.order_count,
+        instore_by_store.total_amount
+    from instore_by_store
+    inner join stores
+        on instore_by_store.store_id = stores.store_id
+
+),
+
+unioned as (
+
+    select * from online_rows
+    union all
+    select * from instore_rows
+
+),
+
+final as (
+
+    select
+        cast(channel as {{ type_text(10) }}) as channel,
+        cast(product_id as {{ type_key_int() }}) as product_id,
+        cast(product_name as {{ type_text(100) }}) as product_name,
+        cast(category as {{ type_text(50) }}) as category,
+        cast(store_id as {{ type_key_int() }}) as store_id,
+        cast(store_location as {{ type_text(100) }}) as store_location,
+        cast(order_count as {{ type_count() }}) as order_count,
+        cast(total_amount as {{ type_money_total() }}) as total_amount,
+        {{ safe_ratio('total_amount', 'order_count') }} as average_order_value
+    from unioned
+
+)
+
+select * from final

@@ -1,0 +1,111 @@
+{#- One row per customer; the segment is the first rule that holds (CONTRACT.md
+    section 3). Thresholds are vars, tier ranks the tier_levels seed. -#}
+
+with
+
+customers as (
+
+    select customer_id
+    from {{ ref('stg_retail__customers') }}
+
+),
+
+online_transactions as (
+
+    select
+        customer_id,
+        amount
+    from {{ ref('stg_retail__online_transactions') }}
+    where customer_id is not null
+
+),
+
+loyalty_accounts as (
+
+    select
+        customer_id,
+        tier_level
+    from {{ ref('stg_retail__loyalty_accounts') }}
+    where customer_id is not null
+
+),
+
+tier_levels as (
+
+    select
+        tier_level,
+        tier_rank
+    from {{ ref('tier_levels') }}
+
+),
+
+online_by_customer as (
+
+    select
+        customer_id,
+        count(*) as total_orders,
+        sum(amount) as total_spend
+    from online_transactions
+    group by customer_id
+
+),
+
+highest_tier_rank as (
+
+    select
+        loyalty_accounts.customer_id,
+        max(tier_levels.tier_rank) as tier_rank
+    from loyalty_accounts
+    inner join tier_levels
+        on loyalty_accounts.tier_level = tier_levels.tier_level
+    group by loyalty_accounts.customer_id
+
+),
+
+highest_tier as (
+
+    select
+        highest_tier_rank.customer_id,
+        tier_levels.tier_level
+    from highest_tier_rank
+    inner join tier_levels
+        on highest_tier_rank.tier_rank = tier_levels.tier_rank
+
+),
+
+joined as (
+
+    select
+        customers.customer_id,
+        coalesce(online_by_customer.total_spend, 0) as total_spend,
+        coalesce(online_by_customer.total_orders, 0) as total_orders,
+        highest_tier.tier_level
+    from customers
+    left join online_by_customer
+        on customers.customer_id = online_by_customer.customer_id
+    left join highest_tier
+        on customers.customer_id = highest_tier.customer_id
+
+),
+
+final as (
+
+    select
+        cast(customer_id as {{ type_key_int() }}) as customer_id,
+        cast(total_spend as {{ type_money_total() }}) as total_spend,
+        cast(total_orders as {{ type_count() }}) as total_orders,
+        cast(tier_level as {{ type_text(20) }}) as tier_level,
+        cast(
+            case
+                when total_spend >= {{ var('high_value_min_spend') }} then 'High-Value'
+                when total_orders = 1 then 'One-Time Buyer'
+                when {{ in_list('tier_level', var('loyalty_champion_tiers')) }} then 'Loyalty Champion'
+                else 'Regular'
+            end
+            as {{ type_text(20) }}
+        ) as segment
+    from joined
+
+)
+
+select * from final

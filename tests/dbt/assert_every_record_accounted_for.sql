@@ -1,0 +1,118 @@
+{#- CONTRACT.md section 2: every data record of every file has exactly one fate.
+    Per file (source file and load): raw records + malformed records
+    = silver rows + rejected rows. Returns the files that do not add up. -#}
+{%- set tables = [
+    'customers',
+    'products',
+    'stores',
+    'agents',
+    'online_transactions',
+    'instore_transactions',
+    'customer_service_interactions',
+    'loyalty_accounts',
+    'loyalty_transactions',
+] -%}
+
+with
+
+raw_records as (
+
+    {% for table in tables -%}
+    select
+        _source_file,
+        _load_id
+    from {{ source('raw', table) }}
+    union all
+    {% endfor -%}
+    select
+        _source_file,
+        _load_id
+    from {{ source('raw', 'malformed_records') }}
+
+),
+
+silver_rows as (
+
+    {% for table in tables -%}
+    select
+        _source_file,
+        _load_id
+    from {{ ref('stg_retail__' ~ table) }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+rejected_rows as (
+
+    select
+        source_file as _source_file,
+        _load_id
+    from {{ ref('rejected_rows') }}
+
+),
+
+records_per_file as (
+
+    select
+        _source_file,
+        _load_id,
+        count(*) as records
+    from raw_records
+    group by _source_file, _load_id
+
+),
+
+outcomes as (
+
+    select
+        _source_file,
+        _load_id,
+        1 as silver_row,
+        0 as rejected_row
+    from silver_rows
+    union all
+    select
+        _source_file,
+        _load_id,
+        0 as silver_row,
+        1 as rejected_row
+    from rejected_rows
+
+),
+
+outcomes_per_file as (
+
+    select
+        _source_file,
+        _load_id,
+        sum(silver_row) as silver_rows,
+        sum(rejected_row) as rejected_rows
+    from outcomes
+    group by _source_file, _load_id
+
+),
+
+final as (
+
+    select
+        coalesce(records_per_file._source_file, outcomes_per_file._source_file) as source_file,
+        coalesce(records_per_file._load_id, outcomes_per_file._load_id) as load_id,
+        coalesce(records_per_file.records, 0) as records,
+        coalesce(outcomes_per_file.silver_rows, 0) as silver_rows,
+        coalesce(outcomes_per_file.rejected_rows, 0) as rejected_rows
+    from records_per_file
+    full outer join outcomes_per_file
+        on records_per_file._source_file = outcomes_per_file._source_file
+        and records_per_file._load_id = outcomes_per_file._load_id
+
+)
+
+select
+    source_file,
+    load_id,
+    records,
+    silver_rows,
+    rejected_rows
+from final
+where records <> silver_rows + rejected_rows

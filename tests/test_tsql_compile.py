@@ -1,0 +1,480 @@
+"""The dbt project as valid T-SQL, proved offline (issue 5, parts 1 and 2).
+
+``dbt compile --target sqlserver`` and ``--target synapse`` run with placeholder
+credentials and no server (``--no-populate-cache``, ``--no-introspect`` and the
+``offline_compile`` var, which makes ``is_incremental()`` false without asking the
+server). Every compiled model and data test is then parsed with sqlglot's ``tsql``
+dialect and checked for what SQL Server or Synapse refuse although the parser accepts
+it. A self-test proves that the checker rejects one bad snippet per rule.
+
+Also checked: every macro dispatched in ``macros/`` has a ``sqlserver__`` and a
+``synapse__`` (or ``fabric__``) variant; dbt-synapse dispatches synapse, then fabric,
+then default, never sqlserver.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlglot
+from sqlglot import exp
+from sqlglot.tokens import TokenType
+
+REPO = Path(__file__).resolve().parents[1]
+DBT = Path(sys.executable).with_name("dbt")
+
+PLACEHOLDERS = {
+    "SQLSERVER_HOST": "placeholder.invalid",
+    "SQLSERVER_DATABASE": "customer360",
+    "SQLSERVER_USER": "placeholder",
+    "SQLSERVER_PASSWORD": "placeholder",
+    "SYNAPSE_HOST": "placeholder.invalid",
+    "SYNAPSE_DATABASE": "customer360",
+    "SYNAPSE_USER": "placeholder",
+    "SYNAPSE_PASSWORD": "placeholder",
+}
+
+# Function names (as written, lower case) that SQL Server 2017+ / Synapse dedicated
+# pools do not have, or that depend on the session's language or DATEFIRST.
+DENIED_FUNCTIONS = {
+    "dayname",
+    "monthname",
+    "strftime",
+    "strptime",
+    "try_strptime",
+    "list",
+    "list_value",
+    "list_contains",
+    "list_aggregate",
+    "array_agg",
+    "array_construct",
+    "regexp_matches",
+    "regexp_full_match",
+    "regexp_extract",
+    "regexp_replace",
+    "regexp_like",
+    "regexp_split_to_array",
+    "date_trunc",
+    "datetrunc",
+    "date_part",
+    "epoch",
+    "epoch_ms",
+    "epoch_us",
+    "struct_pack",
+    "split_part",
+    "str_split",
+    "string_split_regex",
+    "extract",
+    "chr",
+    "length",
+    "substr",
+    "ifnull",
+    "nvl",
+    "now",
+    "greatest",
+    "least",
+    "generate_series",
+    "any_value",
+    "bool_or",
+    "bool_and",
+    "count_if",
+    "median",
+    "quantile",
+    "position",
+    "strpos",
+    "instr",
+    "isodow",
+    "dayofweek",
+    "to_timestamp",
+    "arg_max",
+    "arg_min",
+    "max_by",
+    "min_by",
+    "first",
+    "last",
+    "contains",
+    "starts_with",
+    "ends_with",
+    "lpad",
+    "rpad",
+    "repeat",
+    "md5",
+    "hash",
+    "uuid",
+    "random",
+    "printf",
+    "format",
+    "datename",
+    "date_bucket",
+    "string_to_array",
+    "array_to_string",
+    "unnest",
+    "today",
+}
+# DATEPART's weekday follows SET DATEFIRST.
+WEEKDAY_DATEPART = re.compile(r"\bdatepart\s*\(\s*(weekday|dw|w)\s*,", re.IGNORECASE)
+# The boolean connectives a predicate may sit under on its way to a legal slot.
+CONNECTIVES = (exp.And, exp.Or, exp.Not, exp.Paren)
+PREDICATES = (
+    exp.EQ,
+    exp.NEQ,
+    exp.GT,
+    exp.GTE,
+    exp.LT,
+    exp.LTE,
+    exp.And,
+    exp.Or,
+    exp.Not,
+    exp.In,
+    exp.Like,
+    exp.ILike,
+    exp.Is,
+    exp.Between,
+    exp.Exists,
+    exp.SimilarTo,
+    exp.NullSafeEQ,
+    exp.NullSafeNEQ,
+)
+NON_INTEGER_TYPES = {"decimal", "numeric", "float", "real", "money", "double"}
+
+
+def _tokens(sql: str) -> list:
+    return sqlglot.Dialect.get_or_raise("tsql").tokenize(sql)
+
+
+def _legal_predicate_slot(node: exp.Expression) -> bool:
+    """A predicate is legal in WHERE, HAVING, JOIN ... ON and CASE WHEN / IIF conditions,
+    reached through AND / OR / NOT / parentheses only."""
+    child, parent = node, node.parent
+    while isinstance(parent, CONNECTIVES):
+        child, parent = parent, parent.parent
+    if parent is None:
+        return False
+    key = child.arg_key
+    return (
+        (isinstance(parent, (exp.Where, exp.Having)) and key == "this")
+        or (isinstance(parent, exp.Join) and key == "on")
+        or (isinstance(parent, exp.If) and key == "this")
+    )
+
+
+def _non_integer(node: exp.Expression) -> bool:
+    while isinstance(node, exp.Paren):
+        node = node.this
+    if isinstance(node, (exp.Cast, exp.TryCast)):
+        return node.to.this.value.lower() in NON_INTEGER_TYPES
+    if isinstance(node, exp.Convert):
+        to = node.args.get("this")
+        return isinstance(to, exp.DataType) and to.this.value.lower() in NON_INTEGER_TYPES
+    if isinstance(node, exp.Literal) and not node.is_string:
+        return "." in node.this
+    return False
+
+
+def tsql_problems(sql: str) -> list[str]:
+    """What SQL Server or Synapse would refuse in ``sql`` (a model or test body, which dbt
+    wraps in a view): an empty list when there is nothing."""
+    problems: list[str] = []
+    try:
+        tokens = _tokens(sql)
+    except Exception as e:  # sqlglot's TokenError
+        return [f"does not tokenize as T-SQL: {e}"]
+    for i, t in enumerate(tokens):
+        if t.token_type == TokenType.DCOLON:
+            problems.append("'::' cast: use cast(x as type)")
+        elif t.token_type in (TokenType.TRUE, TokenType.FALSE):
+            problems.append(f"boolean literal {t.text}: T-SQL has no boolean type")
+        elif t.token_type == TokenType.LIMIT:
+            problems.append("LIMIT: use TOP or OFFSET ... FETCH")
+        elif t.token_type == TokenType.QUALIFY:
+            problems.append("QUALIFY: filter a row_number() in an outer query")
+        elif t.token_type == TokenType.DPIPE:
+            problems.append("'||' concatenation: use concat() or dbt.concat")
+        nxt = tokens[i + 1] if i + 1 < len(tokens) else None
+        if (
+            nxt is not None
+            and nxt.token_type == TokenType.L_PAREN
+            and t.text.lower() in DENIED_FUNCTIONS
+        ):
+            problems.append(
+                f"function {t.text}(): not in SQL Server / Synapse, or language-dependent"
+            )
+    if re.search(r"\bn?varchar\s*\(\s*max\s*\)", sql, re.IGNORECASE):
+        problems.append("varchar(max): Synapse's columnstore tables take bounded types")
+    if WEEKDAY_DATEPART.search(sql):
+        problems.append("datepart(weekday, ...) follows SET DATEFIRST")
+    try:
+        statements = sqlglot.parse(sql, read="tsql")
+    except Exception as e:  # sqlglot's ParseError
+        return problems + [f"does not parse as T-SQL: {str(e).splitlines()[0]}"]
+    if len([s for s in statements if s is not None]) != 1:
+        return problems + ["expected exactly one statement"]
+    root = statements[0]
+    assert root is not None
+    for node in root.walk():
+        if isinstance(node, exp.With) and node.parent is not root:
+            problems.append("nested WITH: T-SQL allows a WITH only at the top of a statement")
+        elif isinstance(node, exp.Order) and isinstance(node.parent, (exp.Select, exp.Union)):
+            q = node.parent
+            if not (q.args.get("limit") or q.args.get("offset") or q.args.get("fetch")):
+                problems.append("ORDER BY without TOP or OFFSET in a view body, CTE or subquery")
+        elif isinstance(node, exp.Qualify):
+            problems.append("QUALIFY")
+        elif isinstance(node, exp.ILike):
+            problems.append("ILIKE: use lower(x) like lower(y)")
+        elif isinstance(node, exp.SimilarTo):
+            problems.append("SIMILAR TO: use LIKE with character classes")
+        elif isinstance(node, (exp.NullSafeEQ, exp.NullSafeNEQ)):
+            problems.append("IS [NOT] DISTINCT FROM: not in Synapse or SQL Server < 2022")
+        elif isinstance(node, exp.Boolean):
+            problems.append("boolean literal")
+        elif isinstance(node, exp.Join) and node.args.get("using"):
+            problems.append("JOIN ... USING: use JOIN ... ON")
+        elif (
+            isinstance(node, exp.Window)
+            and isinstance(node.this, exp.Count)
+            and (isinstance(node.this.this, exp.Distinct))
+        ):
+            problems.append("COUNT(DISTINCT ...) OVER: not in T-SQL")
+        elif isinstance(node, exp.Div) and not (
+            _non_integer(node.this) or _non_integer(node.expression)
+        ):
+            problems.append(
+                f"division {node.sql('tsql')[:60]}: cast an operand to decimal "
+                "first (T-SQL divides integers as integers)"
+            )
+        if isinstance(node, PREDICATES) and not isinstance(node.parent, PREDICATES):
+            if not _legal_predicate_slot(node):
+                problems.append(
+                    f"predicate used as a value: {node.sql('tsql')[:80]} (use "
+                    "case when ... then 1 else 0 end)"
+                )
+    return problems
+
+
+# --- the checker checks ------------------------------------------------------------------
+
+BAD = {
+    "nested WITH": "with a as (with b as (select 1 as x) select x from b) select x from a",
+    "nested WITH in a subquery": "select x from (with b as (select 1 as x) select x from b) s",
+    "ORDER BY": "with a as (select x from t order by x) select x from a",
+    "top-level ORDER BY": "select x from t order by x",
+    "QUALIFY": "select x from t qualify row_number() over (order by x) = 1",
+    "LIMIT": "select x from t limit 5",
+    "'::'": "select x::int as y from t",
+    "boolean literal": "select true as y from t",
+    "boolean literal in a where": "select x from t where true",
+    "predicate used as a value": "select x, y = 1 or z = 2 as flag from t",
+    "predicate in a function": "select coalesce(x > 1, 0) as y from t",
+    "predicate in a case value": "select case when x = 1 then y > 2 end as z from t",
+    "COUNT(DISTINCT": "select count(distinct x) over (partition by y) as n from t",
+    "JOIN ... USING": "select a.x from a join b using (x)",
+    "ILIKE": "select x from t where x ilike 'a%'",
+    "dayname": "select dayname(x) as d from t",
+    "strftime": "select strftime(x, '%A') as d from t",
+    "list()": "select list(x) as l from t group by y",
+    "regexp_matches": "select x from t where regexp_matches(x, '^[0-9]+$')",
+    "date_trunc": "select date_trunc('day', x) as d from t",
+    "extract": "select extract(isodow from x) as d from t",
+    "SIMILAR TO": "select x from t where x similar to '[0-9]+'",
+    "'||'": "select a || b as c from t",
+    "datename": "select datename(weekday, x) as d from t",
+    "datepart(weekday": "select datepart(weekday, x) as d from t",
+    "division": "select sum(x) / count(*) as avg_x from t",
+    "length()": "select length(x) as n from t",
+    "IS [NOT] DISTINCT": "select x from t where a is distinct from b",
+    "varchar(max)": "select cast(x as varchar(max)) as y from t",
+    "predicate used as a value (LIKE)": "select x collate Latin1_General_100_BIN2 not like "
+    "'%[^0-9]%' as y from t",
+}
+
+GOOD = """
+with counted as (
+    select customer_id, count(*) as n, sum(amount) as total
+    from silver.orders
+    where status = 'Completed' and (amount > 0 or amount is null) and not (x in (1, 2))
+    group by customer_id
+    having count(*) > 1
+),
+ranked as (
+    select customer_id, n, total,
+        row_number() over (partition by customer_id order by total desc) as rn,
+        case when n = 1 and total >= 1000 then 1 else 0 end as flag,
+        iif(n > 2, 'many', 'few') as size,
+        cast(cast(total as decimal(38, 10)) / nullif(cast(n as decimal(38, 10)), 0)
+            as decimal(18, 6)) as average,
+        try_cast(n as int) as n_int,
+        try_convert(datetime2(6), replace(substring(s, 1, 26), 'T', ' '), 121) as at,
+        ((datediff(day, cast('19000101' as date), at) % 7 + 7) % 7) + 1 as iso_day,
+        trim(concat(char(32), char(9)) from s) as trimmed,
+        len(s) as s_len,
+        case when x collate Latin1_General_100_BIN2 not like '%[^0-9]%' then 1 else 0 end
+            as digits_only
+    from counted c
+    left join silver.customers cu on cu.customer_id = c.customer_id and cu.x <> 1
+    where exists (select 1 from silver.stores st where st.id = c.customer_id)
+),
+top_rows as (select top 5 customer_id from ranked order by total desc)
+select * from ranked
+"""
+
+
+def test_the_checker_rejects_each_bad_construct():
+    for rule, sql in BAD.items():
+        problems = tsql_problems(sql)
+        assert problems, f"{rule}: not caught in {sql!r}"
+        assert any(rule.split()[0].strip("'(").lower() in p.lower() for p in problems) or (
+            rule.startswith(("predicate", "boolean", "top-level", "nested"))
+        ), (rule, problems)
+
+
+def test_the_checker_accepts_good_tsql():
+    assert tsql_problems(GOOD) == []
+
+
+# --- dispatch variants -------------------------------------------------------------------
+
+
+def macro_sources() -> dict[str, str]:
+    return {
+        str(p.relative_to(REPO)): p.read_text(encoding="utf-8")
+        for p in sorted((REPO / "macros").rglob("*.sql"))
+    }
+
+
+def test_every_dispatched_macro_has_tsql_variants():
+    text = "\n".join(macro_sources().values())
+    dispatched = sorted(set(re.findall(r"adapter\.dispatch\(\s*['\"](\w+)['\"]", text)))
+    assert dispatched, "no dispatched macros found"
+    defined = set(re.findall(r"\{%-?\s*macro\s+(\w+)\s*\(", text))
+    missing = [
+        f"{prefix}{name}"
+        for name in dispatched
+        for prefix in ("sqlserver__",)
+        if f"sqlserver__{name}" not in defined
+    ]
+    missing += [
+        f"synapse__{name} (or fabric__{name})"
+        for name in dispatched
+        if f"synapse__{name}" not in defined and f"fabric__{name}" not in defined
+    ]
+    assert missing == []
+
+
+# --- offline compiles ----------------------------------------------------------------------
+
+
+def compile_offline(target: str, tmp: Path) -> tuple[Path, float]:
+    """``dbt compile --target <target>`` with placeholders and no server; the manifest."""
+    out = tmp / f"tsql-{target}"
+    env = {
+        **os.environ,
+        **PLACEHOLDERS,
+        "DBT_PROFILES_DIR": str(REPO),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    t0 = time.perf_counter()
+    r = subprocess.run(
+        [
+            str(DBT),
+            "compile",
+            "--target",
+            target,
+            "--no-populate-cache",
+            "--no-introspect",
+            "--vars",
+            "{offline_compile: true}",
+            "--target-path",
+            str(out),
+            "--log-path",
+            str(out / "logs"),
+            "--no-partial-parse",
+            "--no-use-colors",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    seconds = time.perf_counter() - t0
+    assert r.returncode == 0, f"dbt compile --target {target} failed:\n{r.stdout[-4000:]}"
+    log = (out / "logs" / "dbt.log").read_text(encoding="utf-8", errors="replace")
+    assert "Opening a new connection" not in log or "placeholder.invalid" not in log
+    return out / "manifest.json", seconds
+
+
+def compiled_nodes(manifest: Path) -> Iterator[tuple[str, str]]:
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
+    for uid, node in sorted(nodes.items()):
+        if node["resource_type"] in ("model", "test") and node.get("compiled_code"):
+            if node["resource_type"] == "model" and node["config"].get("materialized") in (
+                "ephemeral",
+            ):
+                continue  # inlined into its readers, checked there
+            yield uid, node["compiled_code"]
+
+
+@pytest.mark.parametrize("target", ["sqlserver", "synapse"])
+def test_models_compile_offline_as_valid_tsql(target, tmp_path):
+    manifest, seconds = compile_offline(target, tmp_path)
+    nodes = list(compiled_nodes(manifest))
+    models = [uid for uid, _ in nodes if uid.startswith("model.")]
+    assert len(models) >= 1, "no compiled models"
+    problems = {uid: p for uid, sql in nodes if (p := tsql_problems(sql))}
+    assert problems == {}, json.dumps(problems, indent=1)
+    if target == "synapse":
+        check_synapse_settings(manifest)
+    print(
+        f"{target}: {len(models)} models and {len(nodes) - len(models)} tests compiled in "
+        f"{seconds:.1f}s, all valid T-SQL"
+    )
+
+
+# --- engine settings (part 3) --------------------------------------------------------------
+
+TRANSACTIONS = (
+    "online_transactions",
+    "instore_transactions",
+    "customer_service_interactions",
+    "loyalty_transactions",
+)
+
+
+def check_synapse_settings(manifest: Path) -> None:
+    """Tables: clustered columnstore; silver transaction tables hash-distributed, silver
+    dimensions replicated; no table left round robin."""
+    nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
+    tables = {
+        n["name"]: n["config"]
+        for n in nodes.values()
+        if n["resource_type"] == "model" and n["config"]["materialized"] == "table"
+    }
+    assert tables, "no table models"
+    for name, config in tables.items():
+        assert config.get("index") == "CLUSTERED COLUMNSTORE INDEX", name
+        dist = config.get("dist") or "ROUND_ROBIN"
+        assert dist == "REPLICATE" or re.fullmatch(r"HASH\(\w+\)", dist), (name, dist)
+        if name.startswith("stg_retail__"):
+            expected_hash = name.removeprefix("stg_retail__") in TRANSACTIONS
+            assert dist.startswith("HASH") == expected_hash, (name, dist)
+
+
+def test_sqlserver_behaviour_flags_are_explicit():
+    import yaml
+
+    flags = yaml.safe_load((REPO / "dbt_project.yml").read_text(encoding="utf-8"))["flags"]
+    spec = importlib.util.find_spec("dbt.adapters.sqlserver.sqlserver_adapter")
+    assert spec and spec.origin
+    adapter = Path(spec.origin)
+    known = set(re.findall(r'"name": "(dbt_sqlserver_\w+)"', adapter.read_text()))
+    assert known and known <= set(flags), sorted(known - set(flags))
