@@ -188,9 +188,11 @@ def cmd_where(args: argparse.Namespace) -> int:
     print(f"The warehouse is the DuckDB file {db.resolve()}")
     print(f"The lake (bronze files) is at {_settings_lake(args)}")
     print("Next:")
+    print("  .venv/bin/python -m loader report                 the dashboard, "
+          "reports/customer360.html")
     print("  .venv/bin/dbt docs generate && .venv/bin/dbt docs serve   browse the lineage")
-    print(f"  .venv/bin/python -m duckdb {db}  (or any DuckDB client): "
-          "select * from gold.customer_360")
+    print(f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{db}', read_only=True)"
+          ".sql('select * from gold.customer_360').show()\"   query a gold relation")
     return 0
 
 
