@@ -1,79 +1,13 @@
-with
+{{ config(unique_key='agent_id') }}
 
-base as (
-
-    select
-        agent_id,
-        name,
-        department,
-        shift,
-        _record_key,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at,
-        _lake_path,
-        _format_reason
-    from {{ ref('base_retail__agents') }}
-
-),
-
-referenced as (
-
-    select
-        base.agent_id,
-        base.name,
-        base.department,
-        base.shift,
-        base._record_key,
-        base._source_file,
-        base._source_row,
-        base._load_id,
-        base._loaded_at,
-        base._lake_path,
-        base._format_reason as _reference_reason
-    from base
-
-),
-
-ranked as (
-
-    select
-        agent_id,
-        name,
-        department,
-        shift,
-        _record_key,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at,
-        _lake_path,
-        _reference_reason,
-        {{ last_wins_row_number(['agent_id'], candidate_condition='_reference_reason is null') }} as _occurrence
-    from referenced
-
-),
-
-final as (
-
-    select
-        agent_id,
-        name,
-        department,
-        shift,
-        _record_key,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at,
-        _lake_path,
-        case
-            when _reference_reason is not null then _reference_reason
-            when _occurrence > 1 then 'duplicate_superseded'
-        end as _rejection_reason
-    from ranked
-
-)
-
-select * from final
+{{ classify_records(
+    base=ref('base_retail__agents'),
+    columns=[
+        'agent_id',
+        'name',
+        'department',
+        'shift',
+    ],
+    key_columns=['agent_id'],
+    references=[],
+) }}

@@ -1,111 +1,18 @@
-with
+{{ config(unique_key='interaction_id') }}
 
-base as (
-
-    select
-        interaction_id,
-        customer_id,
-        interaction_at,
-        agent_id,
-        issue_type,
-        resolution_status,
-        _record_key,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at,
-        _lake_path,
-        _format_reason
-    from {{ ref('base_retail__customer_service_interactions') }}
-
-),
-
-customers as (
-
-    select customer_id
-    from {{ ref('stg_retail__customers') }}
-
-),
-
-agents as (
-
-    select agent_id
-    from {{ ref('stg_retail__agents') }}
-
-),
-
-referenced as (
-
-    select
-        base.interaction_id,
-        base.customer_id,
-        base.interaction_at,
-        base.agent_id,
-        base.issue_type,
-        base.resolution_status,
-        base._record_key,
-        base._source_file,
-        base._source_row,
-        base._load_id,
-        base._loaded_at,
-        base._lake_path,
-        case
-            when base._format_reason is not null then base._format_reason
-            when base.customer_id is not null and customers.customer_id is null
-                then 'orphan_reference'
-            when base.agent_id is not null and agents.agent_id is null
-                then 'orphan_reference'
-        end as _reference_reason
-    from base
-    left join customers
-        on base.customer_id = customers.customer_id
-    left join agents
-        on base.agent_id = agents.agent_id
-
-),
-
-ranked as (
-
-    select
-        interaction_id,
-        customer_id,
-        interaction_at,
-        agent_id,
-        issue_type,
-        resolution_status,
-        _record_key,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at,
-        _lake_path,
-        _reference_reason,
-        {{ last_wins_row_number(['interaction_id'], candidate_condition='_reference_reason is null') }} as _occurrence
-    from referenced
-
-),
-
-final as (
-
-    select
-        interaction_id,
-        customer_id,
-        interaction_at,
-        agent_id,
-        issue_type,
-        resolution_status,
-        _record_key,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at,
-        _lake_path,
-        case
-            when _reference_reason is not null then _reference_reason
-            when _occurrence > 1 then 'duplicate_superseded'
-        end as _rejection_reason
-    from ranked
-
-)
-
-select * from final
+{{ classify_records(
+    base=ref('base_retail__customer_service_interactions'),
+    columns=[
+        'interaction_id',
+        'customer_id',
+        'interaction_at',
+        'agent_id',
+        'issue_type',
+        'resolution_status',
+    ],
+    key_columns=['interaction_id'],
+    references=[
+        {'column': 'customer_id', 'parent': ref('stg_retail__customers'), 'parent_column': 'customer_id'},
+        {'column': 'agent_id', 'parent': ref('stg_retail__agents'), 'parent_column': 'agent_id'},
+    ],
+) }}

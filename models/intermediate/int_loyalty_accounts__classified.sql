@@ -1,96 +1,16 @@
-with
+{{ config(unique_key='loyalty_id') }}
 
-base as (
-
-    select
-        loyalty_id,
-        customer_id,
-        points_earned,
-        tier_level,
-        joined_on,
-        _record_key,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at,
-        _lake_path,
-        _format_reason
-    from {{ ref('base_retail__loyalty_accounts') }}
-
-),
-
-customers as (
-
-    select customer_id
-    from {{ ref('stg_retail__customers') }}
-
-),
-
-referenced as (
-
-    select
-        base.loyalty_id,
-        base.customer_id,
-        base.points_earned,
-        base.tier_level,
-        base.joined_on,
-        base._record_key,
-        base._source_file,
-        base._source_row,
-        base._load_id,
-        base._loaded_at,
-        base._lake_path,
-        case
-            when base._format_reason is not null then base._format_reason
-            when base.customer_id is not null and customers.customer_id is null
-                then 'orphan_reference'
-        end as _reference_reason
-    from base
-    left join customers
-        on base.customer_id = customers.customer_id
-
-),
-
-ranked as (
-
-    select
-        loyalty_id,
-        customer_id,
-        points_earned,
-        tier_level,
-        joined_on,
-        _record_key,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at,
-        _lake_path,
-        _reference_reason,
-        {{ last_wins_row_number(['loyalty_id'], candidate_condition='_reference_reason is null') }} as _occurrence
-    from referenced
-
-),
-
-final as (
-
-    select
-        loyalty_id,
-        customer_id,
-        points_earned,
-        tier_level,
-        joined_on,
-        _record_key,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at,
-        _lake_path,
-        case
-            when _reference_reason is not null then _reference_reason
-            when _occurrence > 1 then 'duplicate_superseded'
-        end as _rejection_reason
-    from ranked
-
-)
-
-select * from final
+{{ classify_records(
+    base=ref('base_retail__loyalty_accounts'),
+    columns=[
+        'loyalty_id',
+        'customer_id',
+        'points_earned',
+        'tier_level',
+        'joined_on',
+    ],
+    key_columns=['loyalty_id'],
+    references=[
+        {'column': 'customer_id', 'parent': ref('stg_retail__customers'), 'parent_column': 'customer_id'},
+    ],
+) }}

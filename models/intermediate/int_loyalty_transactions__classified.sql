@@ -1,92 +1,18 @@
-with
+{{ config(unique_key='loyalty_id') }}
+{#- The key is (loyalty_id, changed_at); the incremental unit is the loyalty account:
+    every record of an affected account is reclassified and replaced. -#}
 
-base as (
-
-    select
-        loyalty_id,
-        changed_at,
-        points_change,
-        reason,
-        _record_key,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at,
-        _lake_path,
-        _format_reason
-    from {{ ref('base_retail__loyalty_transactions') }}
-
-),
-
-loyalty_accounts as (
-
-    select loyalty_id
-    from {{ ref('stg_retail__loyalty_accounts') }}
-
-),
-
-referenced as (
-
-    select
-        base.loyalty_id,
-        base.changed_at,
-        base.points_change,
-        base.reason,
-        base._record_key,
-        base._source_file,
-        base._source_row,
-        base._load_id,
-        base._loaded_at,
-        base._lake_path,
-        case
-            when base._format_reason is not null then base._format_reason
-            when base.loyalty_id is not null and loyalty_accounts.loyalty_id is null
-                then 'orphan_reference'
-        end as _reference_reason
-    from base
-    left join loyalty_accounts
-        on base.loyalty_id = loyalty_accounts.loyalty_id
-
-),
-
-ranked as (
-
-    select
-        loyalty_id,
-        changed_at,
-        points_change,
-        reason,
-        _record_key,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at,
-        _lake_path,
-        _reference_reason,
-        {{ last_wins_row_number(['loyalty_id', 'changed_at'], candidate_condition='_reference_reason is null') }} as _occurrence
-    from referenced
-
-),
-
-final as (
-
-    select
-        loyalty_id,
-        changed_at,
-        points_change,
-        reason,
-        _record_key,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at,
-        _lake_path,
-        case
-            when _reference_reason is not null then _reference_reason
-            when _occurrence > 1 then 'duplicate_superseded'
-        end as _rejection_reason
-    from ranked
-
-)
-
-select * from final
+{{ classify_records(
+    base=ref('base_retail__loyalty_transactions'),
+    columns=[
+        'loyalty_id',
+        'changed_at',
+        'points_change',
+        'reason',
+    ],
+    key_columns=['loyalty_id', 'changed_at'],
+    references=[
+        {'column': 'loyalty_id', 'parent': ref('stg_retail__loyalty_accounts'), 'parent_column': 'loyalty_id'},
+    ],
+    partition_column='loyalty_id',
+) }}

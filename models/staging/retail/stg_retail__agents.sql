@@ -1,36 +1,12 @@
-{{ config(alias='agents') }}
+{{ config(alias='agents', unique_key='agent_id') }}
 
-with
-
-classified as (
-
-    select
-        agent_id,
-        name,
-        department,
-        shift,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from {{ ref('int_agents__classified') }}
-    where _rejection_reason is null
-
-),
-
-final as (
-
-    select
-        agent_id,
-        name,
-        department,
-        shift,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from classified
-
-)
-
-select * from final
+{{ silver_rows(
+    classified=ref('int_agents__classified'),
+    columns=[
+        'agent_id',
+        'name',
+        'department',
+        'shift',
+    ],
+    key_columns=['agent_id'],
+) }}

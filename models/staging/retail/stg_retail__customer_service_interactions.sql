@@ -1,40 +1,14 @@
-{{ config(alias='customer_service_interactions') }}
+{{ config(alias='customer_service_interactions', unique_key='interaction_id') }}
 
-with
-
-classified as (
-
-    select
-        interaction_id,
-        customer_id,
-        interaction_at,
-        agent_id,
-        issue_type,
-        resolution_status,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from {{ ref('int_customer_service_interactions__classified') }}
-    where _rejection_reason is null
-
-),
-
-final as (
-
-    select
-        interaction_id,
-        customer_id,
-        interaction_at,
-        agent_id,
-        issue_type,
-        resolution_status,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from classified
-
-)
-
-select * from final
+{{ silver_rows(
+    classified=ref('int_customer_service_interactions__classified'),
+    columns=[
+        'interaction_id',
+        'customer_id',
+        'interaction_at',
+        'agent_id',
+        'issue_type',
+        'resolution_status',
+    ],
+    key_columns=['interaction_id'],
+) }}

@@ -1,36 +1,12 @@
-{{ config(alias='customers') }}
+{{ config(alias='customers', unique_key='customer_id') }}
 
-with
-
-classified as (
-
-    select
-        customer_id,
-        name,
-        email,
-        address,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from {{ ref('int_customers__classified') }}
-    where _rejection_reason is null
-
-),
-
-final as (
-
-    select
-        customer_id,
-        name,
-        email,
-        address,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from classified
-
-)
-
-select * from final
+{{ silver_rows(
+    classified=ref('int_customers__classified'),
+    columns=[
+        'customer_id',
+        'name',
+        'email',
+        'address',
+    ],
+    key_columns=['customer_id'],
+) }}

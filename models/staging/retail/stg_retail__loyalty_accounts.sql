@@ -1,38 +1,13 @@
-{{ config(alias='loyalty_accounts') }}
+{{ config(alias='loyalty_accounts', unique_key='loyalty_id') }}
 
-with
-
-classified as (
-
-    select
-        loyalty_id,
-        customer_id,
-        points_earned,
-        tier_level,
-        joined_on,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from {{ ref('int_loyalty_accounts__classified') }}
-    where _rejection_reason is null
-
-),
-
-final as (
-
-    select
-        loyalty_id,
-        customer_id,
-        points_earned,
-        tier_level,
-        joined_on,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from classified
-
-)
-
-select * from final
+{{ silver_rows(
+    classified=ref('int_loyalty_accounts__classified'),
+    columns=[
+        'loyalty_id',
+        'customer_id',
+        'points_earned',
+        'tier_level',
+        'joined_on',
+    ],
+    key_columns=['loyalty_id'],
+) }}

@@ -1,36 +1,15 @@
-{{ config(alias='loyalty_transactions') }}
+{{ config(alias='loyalty_transactions', unique_key='loyalty_id') }}
+{#- The key is (loyalty_id, changed_at); the incremental unit is the loyalty account:
+    every record of an affected account is reclassified and replaced. -#}
 
-with
-
-classified as (
-
-    select
-        loyalty_id,
-        changed_at,
-        points_change,
-        reason,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from {{ ref('int_loyalty_transactions__classified') }}
-    where _rejection_reason is null
-
-),
-
-final as (
-
-    select
-        loyalty_id,
-        changed_at,
-        points_change,
-        reason,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from classified
-
-)
-
-select * from final
+{{ silver_rows(
+    classified=ref('int_loyalty_transactions__classified'),
+    columns=[
+        'loyalty_id',
+        'changed_at',
+        'points_change',
+        'reason',
+    ],
+    key_columns=['loyalty_id', 'changed_at'],
+    partition_column='loyalty_id',
+) }}

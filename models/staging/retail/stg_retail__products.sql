@@ -1,36 +1,12 @@
-{{ config(alias='products') }}
+{{ config(alias='products', unique_key='product_id') }}
 
-with
-
-classified as (
-
-    select
-        product_id,
-        name,
-        category,
-        price,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from {{ ref('int_products__classified') }}
-    where _rejection_reason is null
-
-),
-
-final as (
-
-    select
-        product_id,
-        name,
-        category,
-        price,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from classified
-
-)
-
-select * from final
+{{ silver_rows(
+    classified=ref('int_products__classified'),
+    columns=[
+        'product_id',
+        'name',
+        'category',
+        'price',
+    ],
+    key_columns=['product_id'],
+) }}

@@ -1,36 +1,12 @@
-{{ config(alias='stores') }}
+{{ config(alias='stores', unique_key='store_id') }}
 
-with
-
-classified as (
-
-    select
-        store_id,
-        location,
-        manager,
-        open_hours,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from {{ ref('int_stores__classified') }}
-    where _rejection_reason is null
-
-),
-
-final as (
-
-    select
-        store_id,
-        location,
-        manager,
-        open_hours,
-        _source_file,
-        _source_row,
-        _load_id,
-        _loaded_at
-    from classified
-
-)
-
-select * from final
+{{ silver_rows(
+    classified=ref('int_stores__classified'),
+    columns=[
+        'store_id',
+        'location',
+        'manager',
+        'open_hours',
+    ],
+    key_columns=['store_id'],
+) }}

@@ -1,0 +1,289 @@
+{#- Incremental classification (CONTRACT.md section 2) and silver, one code path for the
+    nine extracts. A full build classifies every raw record; an incremental build reads
+    only the loads that are new since the last build and reclassifies every record whose
+    key they can have changed, so that the result is the full build's, row for row:
+
+    - affected keys: the keys of the new records, and the keys of earlier records
+      rejected as orphan_reference whose foreign keys now resolve (their parent arrived
+      since; a silver key, once there, never leaves);
+    - every record of an affected key, old and new, goes through the orphan check and
+      the last-wins ranking again, and replaces that key's records in the classified
+      table (delete+insert on the key: the reclassified rows are all of the key's rows);
+    - silver takes the winners that are not in silver yet, and replaces those keys.
+
+    The SQL is portable (no dispatch): the same on DuckDB, SQL Server and Synapse. -#}
+
+{#- Lineage columns of a classified record, in order. -#}
+{% macro _classified_lineage() -%}
+    {{ return(['_record_key', '_source_file', '_source_row', '_load_id', '_loaded_at', '_lake_path']) }}
+{%- endmacro %}
+
+{#- The latest _load_id in a relation, as a SQL string literal ('' when it is empty).
+    A literal, not a subquery, so that DuckDB drops the earlier loads' files from the
+    raw views' union at plan time instead of reading them to filter them. The offline
+    T-SQL compile never asks the warehouse: it shows a placeholder. -#}
+{% macro load_watermark(relation) -%}
+    {%- if var('offline_compile', false) or not execute -%}
+        {{ return(dbt.string_literal('')) }}
+    {%- endif -%}
+    {%- set result = run_query('select max(_load_id) as watermark from ' ~ relation) -%}
+    {%- set value = result.columns[0].values()[0] -%}
+    {{ return(dbt.string_literal(value if value is not none else '')) }}
+{%- endmacro %}
+
+{#- The body of int_<table>__classified: every raw record with its fate (base_records:
+    every record of the base model, or only the new loads' when incremental).
+    base: the base model (format checks done); columns: its typed contract columns;
+    key_columns: the primary key; partition_column: the key column that the incremental
+    unit (and the model's unique_key) is, the first key column by default; references:
+    the foreign keys, each {'column', 'parent' (the parent's silver relation),
+    'parent_column'}. -#}
+{% macro classify_records(base, columns, key_columns, references=[], partition_column=none) -%}
+{%- set partition = partition_column or key_columns[0] -%}
+{%- set lineage = _classified_lineage() -%}
+{%- set incremental = is_incremental() -%}
+with
+
+base_records as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }},
+        {%- endfor %}
+        _format_reason
+    from {{ base }}
+    {%- if incremental %}
+    where _load_id > {{ load_watermark(this) }}
+    {%- endif %}
+
+),
+{%- for reference in references %}
+
+{{ reference.column }}_parents as (
+
+    select {{ reference.parent_column }} as parent_key
+    from {{ reference.parent }}
+
+),
+{%- endfor %}
+{%- if incremental %}
+{%- if references %}
+
+revalidated as (
+
+    select classified.{{ partition }}
+    from {{ this }} as classified
+    {%- for reference in references %}
+    left join {{ reference.column }}_parents
+        on classified.{{ reference.column }} = {{ reference.column }}_parents.parent_key
+    {%- endfor %}
+    where classified._rejection_reason = 'orphan_reference'
+    {%- for reference in references %}
+        and (classified.{{ reference.column }} is null or {{ reference.column }}_parents.parent_key is not null)
+    {%- endfor %}
+
+),
+{%- endif %}
+
+affected_keys as (
+
+    select distinct {{ partition }}
+    from base_records
+    where {{ partition }} is not null
+    {%- if references %}
+    union
+    select {{ partition }}
+    from revalidated
+    {%- endif %}
+
+),
+
+earlier_records as (
+
+    select
+        {%- for column in columns + lineage %}
+        classified.{{ column }},
+        {%- endfor %}
+        case
+            when classified._rejection_reason in ('orphan_reference', 'duplicate_superseded') then null
+            else classified._rejection_reason
+        end as _format_reason
+    from {{ this }} as classified
+    inner join affected_keys
+        on classified.{{ partition }} = affected_keys.{{ partition }}
+
+),
+
+records as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }},
+        {%- endfor %}
+        _format_reason
+    from base_records
+    union all
+    select
+        {%- for column in columns + lineage %}
+        {{ column }},
+        {%- endfor %}
+        _format_reason
+    from earlier_records
+
+),
+{%- else %}
+
+records as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }},
+        {%- endfor %}
+        _format_reason
+    from base_records
+
+),
+{%- endif %}
+
+referenced as (
+
+    select
+        {%- for column in columns + lineage %}
+        records.{{ column }},
+        {%- endfor %}
+        case
+            when records._format_reason is not null then records._format_reason
+            {%- for reference in references %}
+            when records.{{ reference.column }} is not null and {{ reference.column }}_parents.parent_key is null
+                then 'orphan_reference'
+            {%- endfor %}
+        end as _reference_reason
+    from records
+    {%- for reference in references %}
+    left join {{ reference.column }}_parents
+        on records.{{ reference.column }} = {{ reference.column }}_parents.parent_key
+    {%- endfor %}
+
+),
+
+ranked as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }},
+        {%- endfor %}
+        _reference_reason,
+        {{ last_wins_row_number(key_columns, candidate_condition='_reference_reason is null') }} as _occurrence
+    from referenced
+
+),
+
+final as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }},
+        {%- endfor %}
+        case
+            when _reference_reason is not null then _reference_reason
+            when _occurrence > 1 then 'duplicate_superseded'
+        end as _rejection_reason
+    from ranked
+
+)
+
+select * from final
+{%- endmacro %}
+
+{#- The body of a silver table (stg_retail__<table>): the classified records kept in
+    silver. Incrementally: the winners not in silver yet (by record identity) are the
+    keys whose winner changed; every winner of those keys replaces their rows
+    (delete+insert on partition_column, the model's unique_key). -#}
+{% macro silver_rows(classified, columns, key_columns, partition_column=none) -%}
+{%- set partition = partition_column or key_columns[0] -%}
+{%- set lineage = ['_source_file', '_source_row', '_load_id', '_loaded_at'] -%}
+{%- set identity = key_columns + ['_load_id', '_source_row', '_source_file'] -%}
+with
+
+winners as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ classified }}
+    where _rejection_reason is null
+
+),
+{%- if is_incremental() %}
+
+current_rows as (
+
+    select
+        {%- for column in identity %}
+        {{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ this }}
+
+),
+
+changed as (
+
+    select
+        {%- for column in columns + lineage %}
+        winners.{{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from winners
+    left join current_rows
+        on {% for column in identity %}winners.{{ column }} = current_rows.{{ column }}{% if not loop.last %}
+        and {% endif %}{% endfor %}
+    where current_rows.{{ key_columns[0] }} is null
+
+),
+{%- if key_columns == [partition] %}
+
+final as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from changed
+
+)
+{%- else %}
+
+changed_keys as (
+
+    select distinct {{ partition }}
+    from changed
+
+),
+
+final as (
+
+    select
+        {%- for column in columns + lineage %}
+        winners.{{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from winners
+    inner join changed_keys
+        on winners.{{ partition }} = changed_keys.{{ partition }}
+
+)
+{%- endif %}
+{%- else %}
+
+final as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from winners
+
+)
+{%- endif %}
+
+select * from final
+{%- endmacro %}
