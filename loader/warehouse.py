@@ -7,13 +7,12 @@ header's columns, every field as text, with lineage (``_source_file``, ``_source
 been loaded: a sync loads every landed file not in it, all in one transaction, so a
 failure part-way leaves every raw table as it was.
 
-``raw.<table>`` and ``raw.malformed_records`` are views, each the union of two kinds of
-storage, chosen per landed file:
+``raw.<table>`` is a view, the union of two kinds of storage, chosen per landed file:
 
 * *file*: the landed file itself, read in place by DuckDB's ``read_csv``. Used when the
   lake is on this machine. Nothing is copied: writing every field as text into a DuckDB
   table costs about 6 s per million records here, reading the file about 0.3 s.
-* *table*: ``raw._<table>_rows`` and ``raw._malformed_rows``, filled at load time. Used
+* *table*: ``raw._<table>_rows``, filled at load time. Used
   for a lake that is not on this machine (Azure: the file is downloaded for the load),
   and for a file DuckDB's reader refuses or reads more loosely than RFC 4180, which the
   exact Python splitter (:mod:`loader.records`) then splits.
@@ -35,6 +34,7 @@ Nothing read from a file is ever spliced into SQL: table and column names come f
 from __future__ import annotations
 
 import csv
+import json
 import tempfile
 import time
 from collections.abc import Callable
@@ -95,8 +95,8 @@ def rows_table_ddl(extract: Extract) -> str:
     )
 
 
-MALFORMED_ROWS_DDL = (
-    "create table if not exists raw._malformed_rows (_table varchar, _source_file varchar, "
+MALFORMED_DDL = (
+    "create table if not exists raw.malformed_records (_table varchar, _source_file varchar, "
     "_source_row bigint, _load_id varchar, _loaded_at timestamp, _lake_path varchar, "
     "record_key varchar, record_text varchar, error varchar)"
 )
@@ -155,9 +155,9 @@ class FileRead:
                          for p, c in zip(self.positions, self.extract.column_names, strict=True))
         return f"select {cols}, {self._lineage()} from {self.source} where {self.complete}"
 
-    def malformed_sql(self) -> str:
-        """The file's other records, as ``raw.malformed_records``. Their text is rebuilt
-        from their fields (quoted where a field needs it)."""
+    def _malformed_columns(self) -> list[tuple[str, str]]:
+        """(column of raw.malformed_records, its expression) for a malformed record. Its
+        text is rebuilt from its fields (quoted where a field needs it)."""
         fields = ("list_filter([" + ", ".join(f"c{i}" for i in range(self.width + PAD))
                   + "], x -> x is not null)")
         keys = [self.positions[self.extract.column_names.index(k)]
@@ -167,12 +167,28 @@ class FileRead:
                + ", ".join(f"trim(c{k}, {_lit(WHITE_SPACE)})" for k in keys) + ") end")
         quoted = (f"list_transform({fields}, x -> case when regexp_matches(x, '[,\"\r\n]') "
                   "then '\"' || replace(x, '\"', '\"\"') || '\"' else x end)")
-        return (
-            f"select {_lit(self.extract.table)} as _table, {self._lineage()}, "
-            f"{key} as record_key, array_to_string({quoted}, ',') as record_text, "
-            f"len({fields}) || ' fields where the header has {self.width}' as error "
-            f"from {self.source} where not ({self.complete})"
-        )
+        return [
+            ("_table", _lit(self.extract.table)),
+            ("_source_file", _lit(self.source_file)),
+            ("_source_row", "ordinality"),
+            ("_load_id", _lit(self.load_id)),
+            ("_loaded_at", f"cast({_lit(self.loaded_at.isoformat(sep=' '))} as timestamp)"),
+            ("_lake_path", _lit(self.lake_path)),
+            ("record_key", key),
+            ("record_text", f"array_to_string({quoted}, ',')"),
+            ("error", f"len({fields}) || ' fields where the header has {self.width}'"),
+        ]
+
+    def scan_sql(self) -> str:
+        """One pass over the file: its record count and its malformed records (a list of
+        structs with raw.malformed_records' columns; they are few)."""
+        struct = ", ".join(f"{name} := {expr}" for name, expr in self._malformed_columns())
+        # CASE evaluates the struct for the malformed records only. The list travels as
+        # one JSON text: DuckDB's Python conversion of structs costs milliseconds each.
+        return (f"select count(*), cast(to_json(coalesce(list(bad) filter "
+                f"(where bad is not null), [])) as varchar) "
+                f"from (select case when not ({self.complete}) then struct_pack({struct}) end "
+                f"as bad from {self.source})")
 
 
 def fast_path_allowed(path: Path) -> bool:
@@ -206,29 +222,55 @@ _BLANK = frozenset(b" \t")
 
 
 def _white_space_at_a_quote(m, start: int) -> bool:
-    size = len(m)
-    for pat in (b' "', b'\t"'):  # white space, then a quote opening a field?
+    """Is there white space between a field boundary and a quote that opens or closes a
+    field? Quote parity tells where a hit is: an even number of quotes before a place
+    (doubled quotes count two) means it is outside quoted text."""
+    hits = []
+    for pat, closing in ((b' "', False), (b'\t"', False), (b'" ', True), (b'"\t', True)):
         i = m.find(pat, start)
         while i >= 0:
+            hits.append((i, closing))
+            i = m.find(pat, i + 1)
+    hits.sort()
+    size, at, quotes = len(m), start, 0
+    for i, closing in hits:
+        quote = i if closing else i + 1  # where the hit's quote is
+        quotes += m[at:quote].count(b'"')
+        at = quote
+        # With an odd count before it, a quote ends quoted text (followed by white space,
+        # it is no doubled quote); with an even count it starts one.
+        if closing != bool(quotes % 2):
+            continue  # a quote opening text, or white space inside quoted text
+        if closing:  # the quote at i closes a field: white space, then a boundary?
+            continue_at = quote + 1
+            while continue_at < size and m[continue_at] in _BLANK:
+                continue_at += 1
+            if continue_at == size or m[continue_at] in _BOUNDARY:
+                return True
+        else:  # the quote at i + 1 opens a field: a boundary, then white space?
             j = i
             while j > start and m[j - 1] in _BLANK:
                 j -= 1
             if j == start or m[j - 1] in _BOUNDARY:
                 return True
-            i = m.find(pat, i + 2)
-    for pat in (b'" ', b'"\t'):  # a quote closing a field, then white space?
-        i = m.find(pat, start)
-        while i >= 0:
-            j = i + 1
-            while j < size and m[j] in _BLANK:
-                j += 1
-            if j == size or m[j] in _BOUNDARY:
-                return True
-            i = m.find(pat, i + 2)
     return False
 
 
 FileProgress = Callable[[LandedFile, int], None]  # (file, records so far)
+
+MALFORMED_JSON = ("[{" + ", ".join(f'"{c}": "{t}"' for c, t in (
+    ("_table", "VARCHAR"), ("_source_file", "VARCHAR"), ("_source_row", "BIGINT"),
+    ("_load_id", "VARCHAR"), ("_loaded_at", "TIMESTAMP"), ("_lake_path", "VARCHAR"),
+    ("record_key", "VARCHAR"), ("record_text", "VARCHAR"), ("error", "VARCHAR"))) + "}]")
+
+
+def insert_malformed_json(con: duckdb.DuckDBPyConnection, rows: str) -> int:
+    """Insert malformed records given as one JSON array into raw.malformed_records, in one
+    statement (DuckDB's executemany, and its conversion of Python structs, cost
+    milliseconds a row); return how many."""
+    return con.execute(
+        "insert into raw.malformed_records select unnest(from_json(cast(? as json), ?), "
+        "recursive := true)", [rows, MALFORMED_JSON]).fetchone()[0]
 
 
 def write_normalized(path: Path, extract: Extract, out: Path, where: str,
@@ -269,7 +311,7 @@ class DuckDBWarehouse:
             con.execute(f"create schema if not exists {s}")
         for e in EXTRACTS:
             con.execute(rows_table_ddl(e))
-        con.execute(MALFORMED_ROWS_DDL)
+        con.execute(MALFORMED_DDL)
         con.execute(LOADS_DDL)
 
     def loaded(self, con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
@@ -313,7 +355,6 @@ class DuckDBWarehouse:
                         results.append(tl)
                         if on_done:
                             on_done(tl)
-                    self._create_malformed_view(con)
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")
@@ -323,19 +364,15 @@ class DuckDBWarehouse:
             con.close()
 
     @staticmethod
-    def _probe(read: FileRead) -> tuple[int, int] | None:
-        """(records, malformed) if DuckDB reads the file exactly as Python would, else None.
-
-        Runs on a connection of its own: a refused file must not abort the load's
-        transaction.
-        """
+    def _scan(read: FileRead) -> tuple[int, str] | None:
+        """(records, malformed records) if DuckDB reads the file exactly as Python would,
+        else None. Runs on a connection of its own: a refused file must not abort the
+        load's transaction."""
         if not fast_path_allowed(Path(read.path)):
             return None
         probe = duckdb.connect()
         try:
-            return probe.execute(
-                f"select count(*), count(*) filter (where not ({read.complete})) "
-                f"from {read.source}").fetchone()
+            return probe.execute(read.scan_sql()).fetchone()
         except duckdb.Error:
             return None
         finally:
@@ -350,13 +387,14 @@ class DuckDBWarehouse:
             header = read_header(path, extract, where)
             read = FileRead(extract, str(Path(path).resolve()), len(header.fields),
                             header.positions, lf.file, lf.load_id, loaded_at, lf.path)
-            counts = self._probe(read)
-            if counts is not None and stored is not None:
-                storage = "file"  # the views read it in place
-            elif counts is not None:
-                storage = "table"
-                con.execute(f"insert into {rows_table(extract)} {read.good_sql()}")
-                con.execute(f"insert into raw._malformed_rows {read.malformed_sql()}")
+            scanned = self._scan(read)
+            if scanned is not None:
+                records, bad_json = scanned
+                bad = insert_malformed_json(con, bad_json)
+                counts = records, bad
+                storage = "file" if stored is not None else "table"
+                if storage == "table":  # a remote lake: keep the records, not the file
+                    con.execute(f"insert into {rows_table(extract)} {read.good_sql()}")
             else:
                 storage = "table"
                 counts = self._split_with_python(con, extract, lf, path, loaded_at, tmp, where,
@@ -376,7 +414,7 @@ class DuckDBWarehouse:
                            lf: LandedFile, path: Path, loaded_at: datetime, tmp: Path,
                            where: str, on_file: FileProgress | None) -> tuple[int, int]:
         """Split ``path`` with :mod:`loader.records` into ``raw._<table>_rows`` and
-        ``raw._malformed_rows``; return (records, malformed)."""
+        ``raw.malformed_records``; return (records, malformed)."""
         norm = tmp / f"{extract.table}-{lf.load_id}.csv"
         malformed = write_normalized(path, extract, norm, where=where,
                                      progress=(lambda n: on_file(lf, n)) if on_file else None)
@@ -392,12 +430,12 @@ class DuckDBWarehouse:
         ).fetchone()[0]
         norm.unlink()
         if malformed:
-            con.executemany(
-                f"insert into raw._malformed_rows ({MALFORMED_COLUMNS}) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [(extract.table, lf.file, m.row, lf.load_id, loaded_at, lf.path, m.key, m.text,
-                  m.error) for m in malformed],
-            )
+            names = [c.strip() for c in MALFORMED_COLUMNS.split(",")]
+            insert_malformed_json(con, json.dumps([
+                dict(zip(names, (extract.table, lf.file, m.row, lf.load_id,
+                                 loaded_at.isoformat(sep=" "), lf.path, m.key, m.text, m.error),
+                         strict=True))
+                for m in malformed]))
         return good + len(malformed), len(malformed)
 
     @staticmethod
@@ -419,13 +457,6 @@ class DuckDBWarehouse:
         parts = [f"select {cols}, {LINEAGE} from {rows_table(extract)}"]
         parts += [read.good_sql() for read in self._files_read_in_place(con, extract)]
         con.execute(f"create or replace view raw.{_q(extract.table)} as "
-                    + "\nunion all\n".join(parts))
-
-    def _create_malformed_view(self, con: duckdb.DuckDBPyConnection) -> None:
-        parts = [f"select {MALFORMED_COLUMNS} from raw._malformed_rows"]
-        for extract in EXTRACTS:
-            parts += [r.malformed_sql() for r in self._files_read_in_place(con, extract)]
-        con.execute("create or replace view raw.malformed_records as "
                     + "\nunion all\n".join(parts))
 
     def reset(self) -> None:

@@ -458,6 +458,10 @@ def test_files_are_read_in_place_unless_their_quoting_is_broken(env):
         (b"\nA,B\n1,2\n", False),
         (b"\xef\xbb\xbf\r\nA,B\n", False),
         (b'A,B\n1,"b\n', False),  # an odd number of quotes: one is left open
+        (b'A,B\n1,"Sale, ""Spring"""\n', True),  # `, "` inside quoted text
+        (b'A,B\n1,"a "" b"\n', True),  # `" ` of a doubled quote
+        (b'A,B\n"a, ""b""", "c"\n', False),  # after quoted text, white space then a quote
+        (b'A,B\n"x ""y"" z" ,1\n', False),  # a closing quote, then white space
         (b"", False),
     ],
 )
