@@ -128,8 +128,10 @@ def parse_url(url: str) -> tuple[str, str, str | None]:
         account_url = "https://" + host.replace(".dfs.", ".blob.", 1)
     # Container names: 3-63 of lower-case letters, digits and single hyphens.
     if not re.fullmatch(r"[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]", container or ""):
-        raise LoaderError(f"C360_LAKE={url!r}: expected az://<container>/<prefix>, the container "
-                          "3-63 lower-case letters, digits and hyphens")
+        raise LoaderError(
+            f"C360_LAKE={url!r}: expected az://<container>/<prefix>, the container "
+            "3-63 lower-case letters, digits and hyphens"
+        )
     prefix = parts.path.strip("/")
     return container, (prefix + "/" if prefix else ""), account_url
 
@@ -151,8 +153,9 @@ def _reason(e: BaseException) -> str:
 class AzureLake:
     """A lake in a container of an Azure Storage account, under a prefix."""
 
-    def __init__(self, container: ContainerClient, prefix: str, url: str,
-                 transfer: Transfer | None = None) -> None:
+    def __init__(
+        self, container: ContainerClient, prefix: str, url: str, transfer: Transfer | None = None
+    ) -> None:
         self.container = container
         self.prefix = prefix
         self.url = url
@@ -162,8 +165,9 @@ class AzureLake:
     # --- construction ----------------------------------------------------------------------
 
     @classmethod
-    def from_url(cls, url: str, transfer: Transfer | None = None,
-                 environ: Mapping[str, str] | None = None) -> AzureLake:
+    def from_url(
+        cls, url: str, transfer: Transfer | None = None, environ: Mapping[str, str] | None = None
+    ) -> AzureLake:
         """The lake named by ``url``, with credentials from the environment (an
         ``abfss://`` URL's account comes before ``AZURE_STORAGE_ACCOUNT_URL``)."""
         env = os.environ if environ is None else environ
@@ -180,16 +184,19 @@ class AzureLake:
                 if sas:
                     credential: Any = AzureSasCredential(sas)
                 elif not account_url.startswith("https://"):
-                    raise LoaderError(f"C360_LAKE={url}: {ENV_ACCOUNT_URL}={account_url} must "
-                                      "be https:// for a DefaultAzureCredential sign-in")
+                    raise LoaderError(
+                        f"C360_LAKE={url}: {ENV_ACCOUNT_URL}={account_url} must "
+                        "be https:// for a DefaultAzureCredential sign-in"
+                    )
                 else:
                     from azure.identity import DefaultAzureCredential
 
                     credential = DefaultAzureCredential()
                 service = BlobServiceClient(account_url, credential=credential, **kw)
             else:
-                raise LoaderError(f"C360_LAKE={url}: no Azure Storage credentials: "
-                                  f"{CREDENTIALS_HINT}")
+                raise LoaderError(
+                    f"C360_LAKE={url}: no Azure Storage credentials: {CREDENTIALS_HINT}"
+                )
         except (ValueError, AzureError) as e:
             source = ENV_CONNECTION_STRING if conn else ENV_ACCOUNT_URL
             raise LoaderError(f"C360_LAKE={url}: {source} is not usable: {_reason(e)}") from e
@@ -205,19 +212,27 @@ class AzureLake:
         """Raise the :class:`LoaderError` a user can act on for an Azure error."""
         where = f"the lake at {self.url} ({self.endpoint})"
         if isinstance(e, ClientAuthenticationError):
-            msg = (f"{where} refused the credentials while {doing}: {_reason(e)}; check "
-                   f"{ENV_CONNECTION_STRING} / {ENV_SAS_TOKEN} or your Azure sign-in")
+            msg = (
+                f"{where} refused the credentials while {doing}: {_reason(e)}; check "
+                f"{ENV_CONNECTION_STRING} / {ENV_SAS_TOKEN} or your Azure sign-in"
+            )
         elif isinstance(e, ServiceRequestError):
-            msg = (f"cannot reach {where} while {doing} (after {self.transfer.retry_total} "
-                   f"retries): {_reason(e)}; check the account URL or connection string and "
-                   "the network")
+            msg = (
+                f"cannot reach {where} while {doing} (after {self.transfer.retry_total} "
+                f"retries): {_reason(e)}; check the account URL or connection string and "
+                "the network"
+            )
         elif isinstance(e, ServiceResponseError):
-            msg = (f"{where} stopped answering while {doing} (after "
-                   f"{self.transfer.retry_total} retries): {_reason(e)}; try again")
+            msg = (
+                f"{where} stopped answering while {doing} (after "
+                f"{self.transfer.retry_total} retries): {_reason(e)}; try again"
+            )
         elif isinstance(e, HttpResponseError) and e.status_code == 403:
-            msg = (f"{where} denied {doing}: {_reason(e)}; check the key or SAS token (it "
-                   "needs read, add, create, write, delete and list), the identity's 'Storage "
-                   "Blob Data Contributor' role, and the account's network rules")
+            msg = (
+                f"{where} denied {doing}: {_reason(e)}; check the key or SAS token (it "
+                "needs read, add, create, write, delete and list), the identity's 'Storage "
+                "Blob Data Contributor' role, and the account's network rules"
+            )
         elif isinstance(e, HttpResponseError):
             msg = f"{where} answered {e.status_code} while {doing}: {_reason(e)}"
         else:
@@ -252,11 +267,12 @@ class AzureLake:
         out = []
         try:
             manifests = sorted(
-                b.name for b in self.container.list_blobs(name_starts_with=base)
+                b.name
+                for b in self.container.list_blobs(name_starts_with=base)
                 if b.name.count("/", len(base)) == 1 and b.name.endswith("/" + MANIFEST)
             )
             for name in manifests:
-                load_id = name[len(base):].split("/", 1)[0]
+                load_id = name[len(base) :].split("/", 1)[0]
                 data = self.container.download_blob(name).readall()
                 out.append(LandedFile.from_manifest(table, load_id, data))
         except ResourceNotFoundError as e:
@@ -267,8 +283,16 @@ class AzureLake:
             self._fail(f"listing {base}", e)
         return out
 
-    def land(self, table: str, load_id: str, source: Path, dig: FileDigest, *,
-             name: str | None = None, progress: Progress | None = None) -> LandedFile:
+    def land(
+        self,
+        table: str,
+        load_id: str,
+        source: Path,
+        dig: FileDigest,
+        *,
+        name: str | None = None,
+        progress: Progress | None = None,
+    ) -> LandedFile:
         """Upload ``source`` in blocks (one Put Blob when small), each block's MD5 checked
         by the service, the whole file's Content-MD5 stored; check the stored size and
         Content-MD5 against the source's; then write the manifest."""
@@ -284,10 +308,14 @@ class AzureLake:
         try:
             with f:
                 blob.upload_blob(
-                    f, length=dig.bytes, overwrite=True, validate_content=True,
+                    f,
+                    length=dig.bytes,
+                    overwrite=True,
+                    validate_content=True,
                     max_concurrency=self.transfer.concurrency,
-                    content_settings=ContentSettings(content_type="text/csv",
-                                                     content_md5=bytearray(md5)),
+                    content_settings=ContentSettings(
+                        content_type="text/csv", content_md5=bytearray(md5)
+                    ),
                     progress_hook=progress,
                 )
             props = blob.get_blob_properties()
@@ -301,12 +329,15 @@ class AzureLake:
                 f"{stored} at {blob_name}, the source {dig.bytes:,} bytes with {dig.md5}: "
                 "not landed; run bootstrap again"
             )
-        landed = LandedFile(table, load_id, name, dig.sha256, dig.md5, dig.bytes,
-                            datetime.now(UTC).isoformat())
+        landed = LandedFile(
+            table, load_id, name, dig.sha256, dig.md5, dig.bytes, datetime.now(UTC).isoformat()
+        )
         manifest = landed.manifest()
         try:
             self.container.upload_blob(
-                self._name(table, load_id, MANIFEST), manifest, overwrite=True,
+                self._name(table, load_id, MANIFEST),
+                manifest,
+                overwrite=True,
                 validate_content=True,
                 content_settings=ContentSettings(
                     content_type="application/json",
@@ -334,8 +365,10 @@ class AzureLake:
             except AzureError as e:
                 self._fail(f"reading {blob_name}", e)
             if sha.hexdigest() != landed.sha256:
-                raise LoaderError(f"{blob_name} in the lake at {self.url} does not match its "
-                                  "manifest's sha256: the lake was changed outside the loader")
+                raise LoaderError(
+                    f"{blob_name} in the lake at {self.url} does not match its "
+                    "manifest's sha256: the lake was changed outside the loader"
+                )
             yield path
 
     def file_path(self, landed: LandedFile) -> Path | None:

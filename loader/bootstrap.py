@@ -57,10 +57,13 @@ class Landing:
     new: bool  # False: the same bytes were in the lake already
 
 
-def land_source(files: list[SourceFile], lake: Lake, load_id: str | None = None,
-                on_file: Callable[[SourceFile, FileDigest, bool], None] | None = None,
-                on_bytes: Callable[[SourceFile, int, int], None] | None = None,
-                ) -> list[Landing]:
+def land_source(
+    files: list[SourceFile],
+    lake: Lake,
+    load_id: str | None = None,
+    on_file: Callable[[SourceFile, FileDigest, bool], None] | None = None,
+    on_bytes: Callable[[SourceFile, int, int], None] | None = None,
+) -> list[Landing]:
     """Land each file not already in the lake (same sha256 for the same table).
 
     ``on_file`` is called once a file is landed or found unchanged; ``on_bytes`` with
@@ -78,8 +81,9 @@ def land_source(files: list[SourceFile], lake: Lake, load_id: str | None = None,
             continue
         # The file keeps the contract's name in the lake whatever its case in the source.
         progress = (lambda done, total, sf=sf: on_bytes(sf, done, total)) if on_bytes else None
-        landed = lake.land(sf.extract.table, load_id, sf.path, dig, name=sf.extract.file,
-                           progress=progress)
+        landed = lake.land(
+            sf.extract.table, load_id, sf.path, dig, name=sf.extract.file, progress=progress
+        )
         out.append(Landing(sf, landed, True))
         if on_file:
             on_file(sf, dig, True)

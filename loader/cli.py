@@ -54,11 +54,16 @@ def _settings_duckdb(args: argparse.Namespace) -> Path:
 
 
 def _settings_target(args: argparse.Namespace) -> str:
-    target = (getattr(args, "target", None) or os.environ.get("C360_TARGET")
-              or DEFAULT_TARGET).strip().lower()
+    target = (
+        (getattr(args, "target", None) or os.environ.get("C360_TARGET") or DEFAULT_TARGET)
+        .strip()
+        .lower()
+    )
     if target not in TARGETS:
-        raise LoaderError(f"target {target!r} (from --target or C360_TARGET): expected one of "
-                          f"{', '.join(TARGETS)}")
+        raise LoaderError(
+            f"target {target!r} (from --target or C360_TARGET): expected one of "
+            f"{', '.join(TARGETS)}"
+        )
     return target
 
 
@@ -107,8 +112,10 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
     files = validate_source(source)
     for sf in files:
         if sf.header.extra:
-            out.warn(f"{sf.path.name}: column(s) {', '.join(sf.header.extra)} are not in the "
-                     "contract and are ignored")
+            out.warn(
+                f"{sf.path.name}: column(s) {', '.join(sf.header.extra)} are not in the "
+                "contract and are ignored"
+            )
     out.line(f"landing {source} in the lake at {lake.url}")
 
     def on_land(sf, dig, new):
@@ -130,11 +137,15 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
     out.line("")
     out.line(f"{'raw table':<34} {'files':>5} {'records':>12} {'malformed':>10} {'seconds':>8}")
     for r in results:
-        out.line(f"raw.{r.table:<30} {r.files:>5} {r.records:>12,} {r.malformed:>10,} "
-                 f"{r.seconds:>8.2f}")
+        out.line(
+            f"raw.{r.table:<30} {r.files:>5} {r.records:>12,} {r.malformed:>10,} {r.seconds:>8.2f}"
+        )
     total = sum(r.records for r in results)
-    out.line(f"loaded {total:,} new records in {time.perf_counter() - t0:.1f}s"
-             if total else "raw tables already hold every landed file: nothing new to load")
+    out.line(
+        f"loaded {total:,} new records in {time.perf_counter() - t0:.1f}s"
+        if total
+        else "raw tables already hold every landed file: nothing new to load"
+    )
     return 0
 
 
@@ -144,13 +155,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
     out = Console(args.quiet)
     t0 = time.perf_counter()
     counts = generate_source(
-        Path(args.out), scale=args.scale, seed=args.seed,
+        Path(args.out),
+        scale=args.scale,
+        seed=args.seed,
         progress=lambda name, n: out.progress(f"  {name}: {n:,} records"),
     )
     for name, n in counts.items():
         out.line(f"  {name:<36} {n:>12,} records")
-    out.line(f"wrote {sum(counts.values()):,} records to {args.out} in "
-             f"{time.perf_counter() - t0:.1f}s")
+    out.line(
+        f"wrote {sum(counts.values()):,} records to {args.out} in {time.perf_counter() - t0:.1f}s"
+    )
     return 0
 
 
@@ -161,8 +175,10 @@ def cmd_reset(args: argparse.Namespace) -> int:
     lake = open_lake(_settings_lake(args))
     warehouse = DuckDBWarehouse(_settings_duckdb(args))
     if not args.yes:
-        raise LoaderError(f"reset deletes every file of the lake at {lake.url} and the "
-                          f"warehouse {warehouse.path}: run again with --yes to do it")
+        raise LoaderError(
+            f"reset deletes every file of the lake at {lake.url} and the "
+            f"warehouse {warehouse.path}: run again with --yes to do it"
+        )
     lake.reset()
     warehouse.reset()
     print(f"emptied the lake at {lake.url} and deleted {warehouse.path}")
@@ -176,8 +192,10 @@ def cmd_report(args: argparse.Namespace) -> int:
     target = Path(args.out)
     t0 = time.perf_counter()
     d = write_report(_settings_duckdb(args), target)
-    out.line(f"wrote the dashboard {target} ({target.stat().st_size / 1e6:.1f} MB) from "
-             f"{d.warehouse} in {time.perf_counter() - t0:.1f}s")
+    out.line(
+        f"wrote the dashboard {target} ({target.stat().st_size / 1e6:.1f} MB) from "
+        f"{d.warehouse} in {time.perf_counter() - t0:.1f}s"
+    )
     out.line(f"  {d.customers:,} customers; transactions: {d.readings['All'].sentence}")
     out.line(f"open it in a browser: {target.resolve().as_uri()}")
     return 0
@@ -188,17 +206,23 @@ def cmd_where(args: argparse.Namespace) -> int:
     print(f"The warehouse is the DuckDB file {db.resolve()}")
     print(f"The lake (bronze files) is at {_settings_lake(args)}")
     print("Next:")
-    print("  .venv/bin/python -m loader report                 the dashboard, "
-          "reports/customer360.html")
+    print(
+        "  .venv/bin/python -m loader report                 the dashboard, "
+        "reports/customer360.html"
+    )
     print("  .venv/bin/dbt docs generate && .venv/bin/dbt docs serve   browse the lineage")
-    print(f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{db}', read_only=True)"
-          ".sql('select * from gold.customer_360').show()\"   query a gold relation")
+    print(
+        f"  .venv/bin/python -c \"import duckdb; duckdb.connect('{db}', read_only=True)"
+        ".sql('select * from gold.customer_360').show()\"   query a gold relation"
+    )
     return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        prog="python -m loader", description=DESCRIPTION, epilog=ENVIRONMENT,
+        prog="python -m loader",
+        description=DESCRIPTION,
+        epilog=ENVIRONMENT,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
@@ -206,17 +230,23 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def common(sp: argparse.ArgumentParser) -> None:
-        sp.add_argument("--lake", metavar="URL",
-                        help="the lake: a folder or az://<container>/<prefix> "
-                             f"(default: $C360_LAKE, else {DEFAULT_LAKE})")
-        sp.add_argument("--duckdb", metavar="PATH",
-                        help="the DuckDB file (default: $C360_DUCKDB_PATH, else "
-                             f"{DEFAULT_DUCKDB})")
+        sp.add_argument(
+            "--lake",
+            metavar="URL",
+            help="the lake: a folder or az://<container>/<prefix> "
+            f"(default: $C360_LAKE, else {DEFAULT_LAKE})",
+        )
+        sp.add_argument(
+            "--duckdb",
+            metavar="PATH",
+            help=f"the DuckDB file (default: $C360_DUCKDB_PATH, else {DEFAULT_DUCKDB})",
+        )
         sp.add_argument("--quiet", action="store_true", help="print errors only")
         sp.add_argument("--debug", action="store_true", help="show a traceback on error")
 
     b = sub.add_parser(
-        "bootstrap", help="land a source folder's nine extracts and load the raw tables",
+        "bootstrap",
+        help="land a source folder's nine extracts and load the raw tables",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="""\
 Validate a source folder against the contract, land each file in the lake and load
@@ -236,18 +266,27 @@ that cannot be split into the header's columns go to raw.malformed_records, kept
 the audit.""",
         epilog=ENVIRONMENT,
     )
-    b.add_argument("--source", default=DEFAULT_SOURCE, metavar="DIR",
-                   help=f"the folder of the nine CSV files (default: {DEFAULT_SOURCE})")
-    b.add_argument("--target", choices=TARGETS, metavar="|".join(TARGETS),
-                   help="the warehouse to load: duckdb (the file of --duckdb), sqlserver "
-                        "(SQL Server / Azure SQL, SQLSERVER_* variables) or synapse "
-                        "(dedicated SQL pool, SYNAPSE_* variables; COPY INTO from an az:// "
-                        f"lake) (default: $C360_TARGET, else {DEFAULT_TARGET})")
+    b.add_argument(
+        "--source",
+        default=DEFAULT_SOURCE,
+        metavar="DIR",
+        help=f"the folder of the nine CSV files (default: {DEFAULT_SOURCE})",
+    )
+    b.add_argument(
+        "--target",
+        choices=TARGETS,
+        metavar="|".join(TARGETS),
+        help="the warehouse to load: duckdb (the file of --duckdb), sqlserver "
+        "(SQL Server / Azure SQL, SQLSERVER_* variables) or synapse "
+        "(dedicated SQL pool, SYNAPSE_* variables; COPY INTO from an az:// "
+        f"lake) (default: $C360_TARGET, else {DEFAULT_TARGET})",
+    )
     common(b)
     b.set_defaults(func=cmd_bootstrap)
 
     g = sub.add_parser(
-        "generate", help="write a synthetic source folder that follows the contract",
+        "generate",
+        help="write a synthetic source folder that follows the contract",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="""\
 Write the nine extracts with the seed's value domains and realistic dirt (empty and
@@ -257,25 +296,31 @@ lines). Deterministic for a seed. Scale 1 is the seed's size (about 100 customer
 the scale multiplies every table. Rows stream to disk in bounded memory.""",
     )
     g.add_argument("--out", required=True, metavar="DIR", help="the folder to write")
-    g.add_argument("--scale", type=float, default=1.0, metavar="N",
-                   help="size relative to the seed (default: 1)")
-    g.add_argument("--seed", type=int, default=42, metavar="S",
-                   help="random seed (default: 42)")
+    g.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        metavar="N",
+        help="size relative to the seed (default: 1)",
+    )
+    g.add_argument("--seed", type=int, default=42, metavar="S", help="random seed (default: 42)")
     g.add_argument("--quiet", action="store_true", help="print errors only")
     g.add_argument("--debug", action="store_true", help="show a traceback on error")
     g.set_defaults(func=cmd_generate)
 
     r = sub.add_parser(
-        "reset", help="start over: empty the lake and delete the warehouse",
+        "reset",
+        help="start over: empty the lake and delete the warehouse",
         description="Delete every file of the lake and the DuckDB warehouse file, so that "
-                    "the next bootstrap starts from nothing. Asks for --yes.",
+        "the next bootstrap starts from nothing. Asks for --yes.",
     )
     r.add_argument("--yes", action="store_true", help="really delete")
     common(r)
     r.set_defaults(func=cmd_reset)
 
     rp = sub.add_parser(
-        "report", help="write the Customer 360 dashboard, one HTML file, from gold",
+        "report",
+        help="write the Customer 360 dashboard, one HTML file, from gold",
         formatter_class=argparse.RawDescriptionHelpFormatter,
         description="""\
 Write the Customer 360 dashboard (the seed's Power BI visuals) as one self-contained
@@ -288,18 +333,26 @@ The file embeds its charting library (plotly): it opens offline in any browser, 
 nothing fetched. Run `dbt build` first: the gold and audit relations must exist.""",
         epilog=ENVIRONMENT,
     )
-    rp.add_argument("--out", default=DEFAULT_REPORT, metavar="FILE",
-                    help=f"the HTML file to write (default: {DEFAULT_REPORT})")
-    rp.add_argument("--duckdb", metavar="PATH",
-                    help="the DuckDB file (default: $C360_DUCKDB_PATH, else "
-                         f"{DEFAULT_DUCKDB})")
+    rp.add_argument(
+        "--out",
+        default=DEFAULT_REPORT,
+        metavar="FILE",
+        help=f"the HTML file to write (default: {DEFAULT_REPORT})",
+    )
+    rp.add_argument(
+        "--duckdb",
+        metavar="PATH",
+        help=f"the DuckDB file (default: $C360_DUCKDB_PATH, else {DEFAULT_DUCKDB})",
+    )
     rp.add_argument("--quiet", action="store_true", help="print errors only")
     rp.add_argument("--debug", action="store_true", help="show a traceback on error")
     rp.set_defaults(func=cmd_report)
 
-    w = sub.add_parser("where", help="say where the warehouse and the lake are, and what next",
-                       description="Print where the warehouse and the lake are, and what "
-                                   "to open next.")
+    w = sub.add_parser(
+        "where",
+        help="say where the warehouse and the lake are, and what next",
+        description="Print where the warehouse and the lake are, and what to open next.",
+    )
     common(w)
     w.set_defaults(func=cmd_where)
     return p

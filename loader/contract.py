@@ -68,72 +68,121 @@ EXTRACTS: tuple[Extract, ...] = (
     Extract(
         "Customers.csv",
         "customers",
-        (_c("CustomerID", "int"), _c("Name", "text", 100), _c("Email", "text", 100),
-         _c("Address", "text", 255)),
+        (
+            _c("CustomerID", "int"),
+            _c("Name", "text", 100),
+            _c("Email", "text", 100),
+            _c("Address", "text", 255),
+        ),
         ("customer_id",),
     ),
     Extract(
         "Products.csv",
         "products",
-        (_c("ProductID", "int"), _c("Name", "text", 100), _c("Category", "text", 50),
-         _c("Price", "decimal")),
+        (
+            _c("ProductID", "int"),
+            _c("Name", "text", 100),
+            _c("Category", "text", 50),
+            _c("Price", "decimal"),
+        ),
         ("product_id",),
     ),
     Extract(
         "Stores.csv",
         "stores",
-        (_c("StoreID", "int"), _c("Location", "text", 100), _c("Manager", "text", 100),
-         _c("OpenHours", "text", 50)),
+        (
+            _c("StoreID", "int"),
+            _c("Location", "text", 100),
+            _c("Manager", "text", 100),
+            _c("OpenHours", "text", 50),
+        ),
         ("store_id",),
     ),
     Extract(
         "Agents.csv",
         "agents",
-        (_c("AgentID", "int"), _c("Name", "text", 100), _c("Department", "text", 50),
-         _c("Shift", "text", 50)),
+        (
+            _c("AgentID", "int"),
+            _c("Name", "text", 100),
+            _c("Department", "text", 50),
+            _c("Shift", "text", 50),
+        ),
         ("agent_id",),
     ),
     Extract(
         "OnlineTransactions.csv",
         "online_transactions",
-        (_c("OrderID", "int"), _c("CustomerID", "int"), _c("ProductID", "int"),
-         _c("DateTime", "datetime"), _c("PaymentMethod", "text", 50), _c("Amount", "decimal"),
-         _c("Status", "text", 20)),
+        (
+            _c("OrderID", "int"),
+            _c("CustomerID", "int"),
+            _c("ProductID", "int"),
+            _c("DateTime", "datetime"),
+            _c("PaymentMethod", "text", 50),
+            _c("Amount", "decimal"),
+            _c("Status", "text", 20),
+        ),
         ("order_id",),
-        (ForeignKey("customer_id", "customers", "customer_id"),
-         ForeignKey("product_id", "products", "product_id")),
+        (
+            ForeignKey("customer_id", "customers", "customer_id"),
+            ForeignKey("product_id", "products", "product_id"),
+        ),
     ),
     Extract(
         "InStoreTransactions.csv",
         "instore_transactions",
-        (_c("TransactionID", "int"), _c("CustomerID", "int"), _c("StoreID", "int"),
-         _c("DateTime", "datetime"), _c("Amount", "decimal"), _c("PaymentMethod", "text", 50)),
+        (
+            _c("TransactionID", "int"),
+            _c("CustomerID", "int"),
+            _c("StoreID", "int"),
+            _c("DateTime", "datetime"),
+            _c("Amount", "decimal"),
+            _c("PaymentMethod", "text", 50),
+        ),
         ("transaction_id",),
-        (ForeignKey("customer_id", "customers", "customer_id"),
-         ForeignKey("store_id", "stores", "store_id")),
+        (
+            ForeignKey("customer_id", "customers", "customer_id"),
+            ForeignKey("store_id", "stores", "store_id"),
+        ),
     ),
     Extract(
         "CustomerServiceInteractions.csv",
         "customer_service_interactions",
-        (_c("InteractionID", "int"), _c("CustomerID", "int"), _c("DateTime", "datetime"),
-         _c("AgentID", "int"), _c("IssueType", "text", 50), _c("ResolutionStatus", "text", 50)),
+        (
+            _c("InteractionID", "int"),
+            _c("CustomerID", "int"),
+            _c("DateTime", "datetime"),
+            _c("AgentID", "int"),
+            _c("IssueType", "text", 50),
+            _c("ResolutionStatus", "text", 50),
+        ),
         ("interaction_id",),
-        (ForeignKey("customer_id", "customers", "customer_id"),
-         ForeignKey("agent_id", "agents", "agent_id")),
+        (
+            ForeignKey("customer_id", "customers", "customer_id"),
+            ForeignKey("agent_id", "agents", "agent_id"),
+        ),
     ),
     Extract(
         "LoyaltyAccounts.csv",
         "loyalty_accounts",
-        (_c("LoyaltyID", "int"), _c("CustomerID", "int"), _c("PointsEarned", "int"),
-         _c("TierLevel", "text", 20), _c("JoinDate", "date")),
+        (
+            _c("LoyaltyID", "int"),
+            _c("CustomerID", "int"),
+            _c("PointsEarned", "int"),
+            _c("TierLevel", "text", 20),
+            _c("JoinDate", "date"),
+        ),
         ("loyalty_id",),
         (ForeignKey("customer_id", "customers", "customer_id"),),
     ),
     Extract(
         "LoyaltyTransactions.csv",
         "loyalty_transactions",
-        (_c("LoyaltyID", "int"), _c("DateTime", "datetime"), _c("PointsChange", "int"),
-         _c("Reason", "text", 100)),
+        (
+            _c("LoyaltyID", "int"),
+            _c("DateTime", "datetime"),
+            _c("PointsChange", "int"),
+            _c("Reason", "text", 100),
+        ),
         ("loyalty_id", "date_time"),
         (ForeignKey("loyalty_id", "loyalty_accounts", "loyalty_id"),),
     ),
@@ -143,8 +192,13 @@ BY_TABLE: dict[str, Extract] = {e.table: e for e in EXTRACTS}
 BY_FILE: dict[str, Extract] = {e.file: e for e in EXTRACTS}
 
 # Lineage columns every raw table carries after the extract's own columns.
-LINEAGE_COLUMNS: tuple[str, ...] = ("_source_file", "_source_row", "_load_id", "_loaded_at",
-                                    "_lake_path")
+LINEAGE_COLUMNS: tuple[str, ...] = (
+    "_source_file",
+    "_source_row",
+    "_load_id",
+    "_loaded_at",
+    "_lake_path",
+)
 
 # Reasons of CONTRACT.md section 2, in the order they are tested.
 REJECTION_REASONS: tuple[str, ...] = (

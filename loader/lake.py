@@ -95,8 +95,16 @@ class Lake(Protocol):
         """Every completely landed file of ``table``, oldest load first."""
         ...
 
-    def land(self, table: str, load_id: str, source: Path, dig: FileDigest, *,
-             name: str | None = None, progress: Progress | None = None) -> LandedFile:
+    def land(
+        self,
+        table: str,
+        load_id: str,
+        source: Path,
+        dig: FileDigest,
+        *,
+        name: str | None = None,
+        progress: Progress | None = None,
+    ) -> LandedFile:
         """Copy ``source`` byte for byte to ``<table>/<load_id>/<name>`` (``name``
         defaults to the source's file name), then write its manifest."""
         ...
@@ -134,8 +142,16 @@ class LocalLake:
                 out.append(LandedFile.from_manifest(table, load_dir.name, m.read_bytes()))
         return out
 
-    def land(self, table: str, load_id: str, source: Path, dig: FileDigest, *,
-             name: str | None = None, progress: Progress | None = None) -> LandedFile:
+    def land(
+        self,
+        table: str,
+        load_id: str,
+        source: Path,
+        dig: FileDigest,
+        *,
+        name: str | None = None,
+        progress: Progress | None = None,
+    ) -> LandedFile:
         name = name or source.name
         load_dir = self.root / table / load_id
         try:
@@ -147,8 +163,9 @@ class LocalLake:
             raise LoaderError(f"{name}: cannot land in the lake at {load_dir}: {e}") from e
         if progress:
             progress(dig.bytes, dig.bytes)
-        landed = LandedFile(table, load_id, name, dig.sha256, dig.md5, dig.bytes,
-                            datetime.now(UTC).isoformat())
+        landed = LandedFile(
+            table, load_id, name, dig.sha256, dig.md5, dig.bytes, datetime.now(UTC).isoformat()
+        )
         (load_dir / MANIFEST).write_bytes(landed.manifest())
         return landed
 

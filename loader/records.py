@@ -135,20 +135,27 @@ def split_records(
                 header = map_header(extract, fields, where)
                 width = len(header.fields)
                 positions = header.positions
-                key_positions = [positions[extract.column_names.index(k)]
-                                 for k in extract.primary_key]
+                key_positions = [
+                    positions[extract.column_names.index(k)] for k in extract.primary_key
+                ]
                 continue
             row_no += 1
             if len(fields) != width:
                 key = None
                 if len(fields) > max(key_positions):
                     key = "|".join(fields[i].strip() for i in key_positions)
-                yield row_no, Malformed(
-                    row_no, "".join(tap.taken),
-                    f"{len(fields)} fields where the header has {width}", key,
+                yield (
+                    row_no,
+                    Malformed(
+                        row_no,
+                        "".join(tap.taken),
+                        f"{len(fields)} fields where the header has {width}",
+                        key,
+                    ),
                 )
                 continue
             yield row_no, [fields[i] for i in positions]
         if header is None:
-            raise LoaderError(f"{where}: the file is empty: a header row naming the columns "
-                              "is required")
+            raise LoaderError(
+                f"{where}: the file is empty: a header row naming the columns is required"
+            )

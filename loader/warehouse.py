@@ -151,22 +151,34 @@ class FileRead:
 
     def good_sql(self) -> str:
         """The file's records that split into the header's columns, as ``raw.<table>``."""
-        cols = ", ".join(f"nullif(c{p}, '') as {_q(c)}"
-                         for p, c in zip(self.positions, self.extract.column_names, strict=True))
+        cols = ", ".join(
+            f"nullif(c{p}, '') as {_q(c)}"
+            for p, c in zip(self.positions, self.extract.column_names, strict=True)
+        )
         return f"select {cols}, {self._lineage()} from {self.source} where {self.complete}"
 
     def _malformed_columns(self) -> list[tuple[str, str]]:
         """(column of raw.malformed_records, its expression) for a malformed record. Its
         text is rebuilt from its fields (quoted where a field needs it)."""
-        fields = ("list_filter([" + ", ".join(f"c{i}" for i in range(self.width + PAD))
-                  + "], x -> x is not null)")
-        keys = [self.positions[self.extract.column_names.index(k)]
-                for k in self.extract.primary_key]
-        key = ("case when " + " and ".join(f"c{k} is not null" for k in keys)
-               + " then concat_ws('|', "
-               + ", ".join(f"trim(c{k}, {_lit(WHITE_SPACE)})" for k in keys) + ") end")
-        quoted = (f"list_transform({fields}, x -> case when regexp_matches(x, '[,\"\r\n]') "
-                  "then '\"' || replace(x, '\"', '\"\"') || '\"' else x end)")
+        fields = (
+            "list_filter(["
+            + ", ".join(f"c{i}" for i in range(self.width + PAD))
+            + "], x -> x is not null)"
+        )
+        keys = [
+            self.positions[self.extract.column_names.index(k)] for k in self.extract.primary_key
+        ]
+        key = (
+            "case when "
+            + " and ".join(f"c{k} is not null" for k in keys)
+            + " then concat_ws('|', "
+            + ", ".join(f"trim(c{k}, {_lit(WHITE_SPACE)})" for k in keys)
+            + ") end"
+        )
+        quoted = (
+            f"list_transform({fields}, x -> case when regexp_matches(x, '[,\"\r\n]') "
+            "then '\"' || replace(x, '\"', '\"\"') || '\"' else x end)"
+        )
         return [
             ("_table", _lit(self.extract.table)),
             ("_source_file", _lit(self.source_file)),
@@ -185,10 +197,12 @@ class FileRead:
         struct = ", ".join(f"{name} := {expr}" for name, expr in self._malformed_columns())
         # CASE evaluates the struct for the malformed records only. The list travels as
         # one JSON text: DuckDB's Python conversion of structs costs milliseconds each.
-        return (f"select count(*), cast(to_json(coalesce(list(bad) filter "
-                f"(where bad is not null), [])) as varchar) "
-                f"from (select case when not ({self.complete}) then struct_pack({struct}) end "
-                f"as bad from {self.source})")
+        return (
+            f"select count(*), cast(to_json(coalesce(list(bad) filter "
+            f"(where bad is not null), [])) as varchar) "
+            f"from (select case when not ({self.complete}) then struct_pack({struct}) end "
+            f"as bad from {self.source})"
+        )
 
 
 def fast_path_allowed(path: Path) -> bool:
@@ -208,9 +222,9 @@ def fast_path_allowed(path: Path) -> bool:
         return False
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
         start = 3 if m[:3] == b"\xef\xbb\xbf" else 0
-        if m[start:start + 1] in (b"\r", b"\n"):
+        if m[start : start + 1] in (b"\r", b"\n"):
             return False
-        quotes = sum(m[i:i + CHUNK].count(b'"') for i in range(0, len(m), CHUNK))
+        quotes = sum(m[i : i + CHUNK].count(b'"') for i in range(0, len(m), CHUNK))
         if quotes % 2:
             return False
         return not _white_space_at_a_quote(m, start)
@@ -258,10 +272,24 @@ def _white_space_at_a_quote(m, start: int) -> bool:
 
 FileProgress = Callable[[LandedFile, int], None]  # (file, records so far)
 
-MALFORMED_JSON = ("[{" + ", ".join(f'"{c}": "{t}"' for c, t in (
-    ("_table", "VARCHAR"), ("_source_file", "VARCHAR"), ("_source_row", "BIGINT"),
-    ("_load_id", "VARCHAR"), ("_loaded_at", "TIMESTAMP"), ("_lake_path", "VARCHAR"),
-    ("record_key", "VARCHAR"), ("record_text", "VARCHAR"), ("error", "VARCHAR"))) + "}]")
+MALFORMED_JSON = (
+    "[{"
+    + ", ".join(
+        f'"{c}": "{t}"'
+        for c, t in (
+            ("_table", "VARCHAR"),
+            ("_source_file", "VARCHAR"),
+            ("_source_row", "BIGINT"),
+            ("_load_id", "VARCHAR"),
+            ("_loaded_at", "TIMESTAMP"),
+            ("_lake_path", "VARCHAR"),
+            ("record_key", "VARCHAR"),
+            ("record_text", "VARCHAR"),
+            ("error", "VARCHAR"),
+        )
+    )
+    + "}]"
+)
 
 
 def insert_malformed_json(con: duckdb.DuckDBPyConnection, rows: str) -> int:
@@ -270,11 +298,18 @@ def insert_malformed_json(con: duckdb.DuckDBPyConnection, rows: str) -> int:
     milliseconds a row); return how many."""
     return con.execute(
         "insert into raw.malformed_records select unnest(from_json(cast(? as json), ?), "
-        "recursive := true)", [rows, MALFORMED_JSON]).fetchone()[0]
+        "recursive := true)",
+        [rows, MALFORMED_JSON],
+    ).fetchone()[0]
 
 
-def write_normalized(path: Path, extract: Extract, out: Path, where: str,
-                     progress: Callable[[int], None] | None = None) -> list[Malformed]:
+def write_normalized(
+    path: Path,
+    extract: Extract,
+    out: Path,
+    where: str,
+    progress: Callable[[int], None] | None = None,
+) -> list[Malformed]:
     """Split ``path`` into records; write the good ones to ``out`` as plain CSV in the
     contract's column order plus the record number; return the malformed ones."""
     malformed: list[Malformed] = []
@@ -315,12 +350,21 @@ class DuckDBWarehouse:
         con.execute(LOADS_DDL)
 
     def loaded(self, con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
-        return {tuple(r) for r in con.execute(
-            "select table_name, load_id, source_file from raw._loads").fetchall()}
+        return {
+            tuple(r)
+            for r in con.execute(
+                "select table_name, load_id, source_file from raw._loads"
+            ).fetchall()
+        }
 
-    def sync(self, lake: Lake, *, on_file: FileProgress | None = None,
-             on_done: Callable[[TableLoad], None] | None = None,
-             fail_after: int | None = None) -> list[TableLoad]:
+    def sync(
+        self,
+        lake: Lake,
+        *,
+        on_file: FileProgress | None = None,
+        on_done: Callable[[TableLoad], None] | None = None,
+        fail_after: int | None = None,
+    ) -> list[TableLoad]:
         """Load every landed file not yet in ``raw._loads``, in one transaction.
 
         ``fail_after`` (tests only) raises after that many files, to prove that a
@@ -344,8 +388,9 @@ class DuckDBWarehouse:
                                 continue
                             if fail_after is not None and n_files >= fail_after:
                                 raise LoaderError(f"{lf.file}: simulated failure part-way")
-                            recs, bad = self._load_file(con, lake, extract, lf, loaded_at,
-                                                        Path(tmp), on_file)
+                            recs, bad = self._load_file(
+                                con, lake, extract, lf, loaded_at, Path(tmp), on_file
+                            )
                             tl.files += 1
                             tl.records += recs
                             tl.malformed += bad
@@ -378,15 +423,30 @@ class DuckDBWarehouse:
         finally:
             probe.close()
 
-    def _load_file(self, con: duckdb.DuckDBPyConnection, lake: Lake, extract: Extract,
-                   lf: LandedFile, loaded_at: datetime, tmp: Path,
-                   on_file: FileProgress | None) -> tuple[int, int]:
+    def _load_file(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        lake: Lake,
+        extract: Extract,
+        lf: LandedFile,
+        loaded_at: datetime,
+        tmp: Path,
+        on_file: FileProgress | None,
+    ) -> tuple[int, int]:
         where = f"{lf.file} (lake: {lf.path})"
         stored = lake.file_path(lf)
         with nullcontext(stored) if stored is not None else lake.local_copy(lf) as path:
             header = read_header(path, extract, where)
-            read = FileRead(extract, str(Path(path).resolve()), len(header.fields),
-                            header.positions, lf.file, lf.load_id, loaded_at, lf.path)
+            read = FileRead(
+                extract,
+                str(Path(path).resolve()),
+                len(header.fields),
+                header.positions,
+                lf.file,
+                lf.load_id,
+                loaded_at,
+                lf.path,
+            )
             scanned = self._scan(read)
             if scanned is not None:
                 records, bad_json = scanned
@@ -397,27 +457,52 @@ class DuckDBWarehouse:
                     con.execute(f"insert into {rows_table(extract)} {read.good_sql()}")
             else:
                 storage = "table"
-                counts = self._split_with_python(con, extract, lf, path, loaded_at, tmp, where,
-                                                 on_file)
+                counts = self._split_with_python(
+                    con, extract, lf, path, loaded_at, tmp, where, on_file
+                )
         records, malformed = counts
         con.execute(
             "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [extract.table, lf.load_id, lf.file, lf.path, lf.sha256, records, malformed,
-             loaded_at, storage, read.path if storage == "file" else None,
-             ",".join(map(str, header.positions)), len(header.fields)],
+            [
+                extract.table,
+                lf.load_id,
+                lf.file,
+                lf.path,
+                lf.sha256,
+                records,
+                malformed,
+                loaded_at,
+                storage,
+                read.path if storage == "file" else None,
+                ",".join(map(str, header.positions)),
+                len(header.fields),
+            ],
         )
         if on_file:
             on_file(lf, records)
         return records, malformed
 
-    def _split_with_python(self, con: duckdb.DuckDBPyConnection, extract: Extract,
-                           lf: LandedFile, path: Path, loaded_at: datetime, tmp: Path,
-                           where: str, on_file: FileProgress | None) -> tuple[int, int]:
+    def _split_with_python(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        extract: Extract,
+        lf: LandedFile,
+        path: Path,
+        loaded_at: datetime,
+        tmp: Path,
+        where: str,
+        on_file: FileProgress | None,
+    ) -> tuple[int, int]:
         """Split ``path`` with :mod:`loader.records` into ``raw._<table>_rows`` and
         ``raw.malformed_records``; return (records, malformed)."""
         norm = tmp / f"{extract.table}-{lf.load_id}.csv"
-        malformed = write_normalized(path, extract, norm, where=where,
-                                     progress=(lambda n: on_file(lf, n)) if on_file else None)
+        malformed = write_normalized(
+            path,
+            extract,
+            norm,
+            where=where,
+            progress=(lambda n: on_file(lf, n)) if on_file else None,
+        )
         cols = extract.column_names
         columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + ", '_r': 'BIGINT'}"
         select = ", ".join(_q(c) for c in cols)
@@ -431,33 +516,63 @@ class DuckDBWarehouse:
         norm.unlink()
         if malformed:
             names = [c.strip() for c in MALFORMED_COLUMNS.split(",")]
-            insert_malformed_json(con, json.dumps([
-                dict(zip(names, (extract.table, lf.file, m.row, lf.load_id,
-                                 loaded_at.isoformat(sep=" "), lf.path, m.key, m.text, m.error),
-                         strict=True))
-                for m in malformed]))
+            insert_malformed_json(
+                con,
+                json.dumps(
+                    [
+                        dict(
+                            zip(
+                                names,
+                                (
+                                    extract.table,
+                                    lf.file,
+                                    m.row,
+                                    lf.load_id,
+                                    loaded_at.isoformat(sep=" "),
+                                    lf.path,
+                                    m.key,
+                                    m.text,
+                                    m.error,
+                                ),
+                                strict=True,
+                            )
+                        )
+                        for m in malformed
+                    ]
+                ),
+            )
         return good + len(malformed), len(malformed)
 
     @staticmethod
-    def _files_read_in_place(con: duckdb.DuckDBPyConnection,
-                             extract: Extract) -> list[FileRead]:
+    def _files_read_in_place(con: duckdb.DuckDBPyConnection, extract: Extract) -> list[FileRead]:
         rows = con.execute(
             "select file_path, header_width, header_positions, source_file, load_id, "
             "loaded_at, lake_path from raw._loads where table_name = ? and storage = 'file' "
             "order by load_id",
             [extract.table],
         ).fetchall()
-        return [FileRead(extract, path, width, tuple(int(p) for p in positions.split(",")),
-                         source_file, load_id, loaded_at, lake_path)
-                for path, width, positions, source_file, load_id, loaded_at, lake_path in rows]
+        return [
+            FileRead(
+                extract,
+                path,
+                width,
+                tuple(int(p) for p in positions.split(",")),
+                source_file,
+                load_id,
+                loaded_at,
+                lake_path,
+            )
+            for path, width, positions, source_file, load_id, loaded_at, lake_path in rows
+        ]
 
     def _create_view(self, con: duckdb.DuckDBPyConnection, extract: Extract) -> None:
         """``raw.<table>``: the rows loaded into its table, and every file read in place."""
         cols = ", ".join(_q(c) for c in extract.column_names)
         parts = [f"select {cols}, {LINEAGE} from {rows_table(extract)}"]
         parts += [read.good_sql() for read in self._files_read_in_place(con, extract)]
-        con.execute(f"create or replace view raw.{_q(extract.table)} as "
-                    + "\nunion all\n".join(parts))
+        con.execute(
+            f"create or replace view raw.{_q(extract.table)} as " + "\nunion all\n".join(parts)
+        )
 
     def reset(self) -> None:
         for p in (self.path, self.path.with_name(self.path.name + ".wal")):

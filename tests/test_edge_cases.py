@@ -118,17 +118,23 @@ def built(tmp_path_factory: pytest.TempPathFactory):
 def test_silver_matches_the_oracle(built, table):
     con, expected = built
     cols = list(oracle.SILVER_COLUMNS[table])
-    assert_same_rows(rows(con, f"silver.{table}", cols),
-                     as_tuples(expected.silver[table], cols), table)
+    assert_same_rows(
+        rows(con, f"silver.{table}", cols), as_tuples(expected.silver[table], cols), table
+    )
 
 
 def test_rejections_match_the_oracle(built):
     con, expected = built
-    actual = Counter(con.execute(
-        "select source_table, reason, source_row, coalesce(record_key, '') "
-        "from audit.rejected_rows").fetchall())
-    want = Counter((r["source_table"], r["reason"], r["source_row"], r["record_key"] or "")
-                   for r in expected.rejected)
+    actual = Counter(
+        con.execute(
+            "select source_table, reason, source_row, coalesce(record_key, '') "
+            "from audit.rejected_rows"
+        ).fetchall()
+    )
+    want = Counter(
+        (r["source_table"], r["reason"], r["source_row"], r["record_key"] or "")
+        for r in expected.rejected
+    )
     assert actual == want
 
 
@@ -136,8 +142,9 @@ def test_rejections_match_the_oracle(built):
 def test_gold_matches_the_oracle(built, relation):
     con, expected = built
     cols = list(oracle.GOLD_COLUMNS[relation])
-    assert_same_rows(rows(con, f"gold.{relation}", cols),
-                     as_tuples(expected.gold[relation], cols), relation)
+    assert_same_rows(
+        rows(con, f"gold.{relation}", cols), as_tuples(expected.gold[relation], cols), relation
+    )
 
 
 def q(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
@@ -147,38 +154,72 @@ def q(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
 def test_the_contracts_own_figures(built):
     """The figures the contract fixes, asserted literally."""
     con, _ = built
-    assert q(con, "select customer_id, name, email from silver.customers "
-                  "where customer_id in (1, 7, 8, 9, 12, -2147483648, 99) order by 1") == [
-        (-2147483648, "Min", "h@x.org"), (1, "Ann New", "a2@x.org"), (7, "Bo Two", "b2@x.org"),
-        (8, "Cy", "c@x.org"), (9, "Di", "d@x.org"), (12, "Spaced", None),
-        (99, "Late", "l@x.org")]
+    assert q(
+        con,
+        "select customer_id, name, email from silver.customers "
+        "where customer_id in (1, 7, 8, 9, 12, -2147483648, 99) order by 1",
+    ) == [
+        (-2147483648, "Min", "h@x.org"),
+        (1, "Ann New", "a2@x.org"),
+        (7, "Bo Two", "b2@x.org"),
+        (8, "Cy", "c@x.org"),
+        (9, "Di", "d@x.org"),
+        (12, "Spaced", None),
+        (99, "Late", "l@x.org"),
+    ]
     assert q(con, "select product_id, price from silver.products order by 1") == [
-        (1, Decimal("1.01")), (2, Decimal("-1.01")), (3, Decimal("99999999.99")),
-        (8, Decimal("12.50")), (9, Decimal("169.00"))]
-    reasons = dict(((t, r), n) for t, r, n in q(
-        con, "select source_table, reason, count(*) from audit.rejected_rows group by all"))
+        (1, Decimal("1.01")),
+        (2, Decimal("-1.01")),
+        (3, Decimal("99999999.99")),
+        (8, Decimal("12.50")),
+        (9, Decimal("169.00")),
+    ]
+    reasons = dict(
+        ((t, r), n)
+        for t, r, n in q(
+            con, "select source_table, reason, count(*) from audit.rejected_rows group by all"
+        )
+    )
     assert reasons[("Customers", "invalid_key")] == 3
     assert reasons[("Customers", "invalid_value")] == 1
     assert reasons[("Customers", "missing_key")] == 1
     assert reasons[("Customers", "duplicate_superseded")] == 2  # 007 by 7; Ann by Ann New
     assert reasons[("Products", "invalid_value")] == 4
     assert reasons[("LoyaltyTransactions", "missing_key")] == 2
-    assert q(con, "select ordered_at from silver.online_transactions where order_id in (2, 3) "
-                  "order by 1") == [(dt.datetime(2025, 1, 20, 5, 4, 59, 123456),),
-                                   (dt.datetime(2025, 1, 26, 23, 59, 59, 500000),)]
+    assert q(
+        con, "select ordered_at from silver.online_transactions where order_id in (2, 3) order by 1"
+    ) == [
+        (dt.datetime(2025, 1, 20, 5, 4, 59, 123456),),
+        (dt.datetime(2025, 1, 26, 23, 59, 59, 500000),),
+    ]
     # Order 8's customer 99 arrives in load 2, so in load 1 order 8 is no orphan; its later
     # twin 08 (the same key) wins. Order 10 of load 2 supersedes order 10 of load 1.
-    assert q(con, "select order_id, amount from silver.online_transactions "
-                  "where order_id in (8, 10) order by 1") == [
-        (8, Decimal("2.00")), (10, Decimal("5.00"))]
+    assert q(
+        con,
+        "select order_id, amount from silver.online_transactions "
+        "where order_id in (8, 10) order by 1",
+    ) == [(8, Decimal("2.00")), (10, Decimal("5.00"))]
     assert q(con, "select points_change, reason from silver.loyalty_transactions") == [
-        (6, "Promotion")]
-    assert q(con, "select agent_id, total_interactions, resolved_interactions "
-                  "from gold.agent_performance order by 1") == [(1, 2, 1), (2, 1, 0)]
-    assert q(con, "select customer_id, tier_level, segment from gold.customer_segments "
-                  "where customer_id in (1, 7, 8) order by 1") == [
-        (1, None, "Regular"), (7, "Gold", "One-Time Buyer"), (8, "Silver", "One-Time Buyer")]
-    assert q(con, "select day_name, day_of_week, hour, total_transactions from gold.peak_times "
-                  "where channel = 'Online' order by day_of_week, hour") == [
-        ("Monday", 1, 5, 1), ("Monday", 1, 22, 1), ("Wednesday", 3, 10, 1),
-        ("Saturday", 6, 10, 1), ("Sunday", 7, 23, 1)]
+        (6, "Promotion")
+    ]
+    assert q(
+        con,
+        "select agent_id, total_interactions, resolved_interactions "
+        "from gold.agent_performance order by 1",
+    ) == [(1, 2, 1), (2, 1, 0)]
+    assert q(
+        con,
+        "select customer_id, tier_level, segment from gold.customer_segments "
+        "where customer_id in (1, 7, 8) order by 1",
+    ) == [(1, None, "Regular"), (7, "Gold", "One-Time Buyer"), (8, "Silver", "One-Time Buyer")]
+    assert q(
+        con,
+        "select day_name, day_of_week, hour, total_transactions from gold.peak_times "
+        "where channel = 'Online' order by day_of_week, hour",
+    ) == [
+        ("Monday", 1, 5, 1),
+        ("Monday", 1, 22, 1),
+        ("Wednesday", 3, 10, 1),
+        ("Saturday", 6, 10, 1),
+        ("Sunday", 7, 23, 1),
+    ]

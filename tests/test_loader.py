@@ -358,8 +358,11 @@ TRICKY = {
 
 
 def malformed_rows(db: Path) -> list[tuple]:
-    return query(db, "select _table, _source_file, _source_row, _load_id, _lake_path, "
-                     "record_key, error from raw.malformed_records order by 1, 3")
+    return query(
+        db,
+        "select _table, _source_file, _source_row, _load_id, _lake_path, "
+        "record_key, error from raw.malformed_records order by 1, 3",
+    )
 
 
 def raw_rows(db: Path, table: str) -> list[tuple]:
@@ -425,19 +428,24 @@ def test_white_space_touching_a_quote_is_read_as_rfc_4180_says(env):
 
 
 def test_files_are_read_in_place_unless_their_quoting_is_broken(env):
-    write_source(env["src"], rows={
-        "agents": ["1,Terry,Billing", ["2", "Al", "Billing", "Day"]],
-        "stores": ['1,"Springfield"x,Ned,9-5', ["2", "Shelbyville", "Bob", "9-5"]],
-        "products": [["1", "Widget", "Toys", "9.99"], '2,"Gadget,Toys,1.00'],
-    })
+    write_source(
+        env["src"],
+        rows={
+            "agents": ["1,Terry,Billing", ["2", "Al", "Billing", "Day"]],
+            "stores": ['1,"Springfield"x,Ned,9-5', ["2", "Shelbyville", "Bob", "9-5"]],
+            "products": [["1", "Widget", "Toys", "9.99"], '2,"Gadget,Toys,1.00'],
+        },
+    )
     assert bootstrap(env) == 0
     storage = dict(query(env["db"], "select table_name, storage from raw._loads"))
     assert storage.pop("stores") == "table"  # a quote inside a quoted field: DuckDB refuses
     assert storage.pop("products") == "table"  # a quote left open: an odd number of quotes
     assert set(storage.values()) == {"file"}
     assert query(env["db"], "select agent_id, _source_row from raw.agents") == [("2", 2)]
-    assert query(env["db"], "select _table, _source_row, record_key, record_text "
-                            "from raw.malformed_records order by 1") == [
+    assert query(
+        env["db"],
+        "select _table, _source_row, record_key, record_text from raw.malformed_records order by 1",
+    ) == [
         ("agents", 1, "1", "1,Terry,Billing"),
         ("products", 2, None, '2,"Gadget,Toys,1.00\n'),
         ("stores", 1, None, '1,"Springfield"x,Ned,9-5\n'),

@@ -1,0 +1,84 @@
+"""A smoke run of the benchmark (``make bench``, bench/run.py) at a tiny scale: every phase
+is measured, the floor is there, and both reports are written. The real runs are
+benchmarks, not tests: bench/README.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from bench import run
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, str, Path]:
+    tmp = tmp_path_factory.mktemp("bench")
+    results = tmp / "results"
+    rc = run.main(
+        [
+            "--scales",
+            "100",
+            "--work",
+            str(tmp / "work"),
+            "--results",
+            str(results),
+            "--no-parse-warmup",
+        ]
+    )
+    assert rc == 0, (results / "latest.md").read_text()
+    return (
+        json.loads((results / "latest.json").read_text()),
+        (results / "latest.md").read_text(),
+        tmp,
+    )
+
+
+def test_every_phase_is_measured(smoke: tuple[dict, str, Path]) -> None:
+    result, _, _ = smoke
+    (scale,) = result["scales"]
+    assert scale["name"] == "100" and scale["scale"] == 0.5
+    expected = {k for k, _, _ in run.PHASES} - {"dbt_parse"}
+    assert expected <= set(scale["phases"])
+    for key in expected:
+        phase = scale["phases"][key]
+        assert phase["ok"], key
+        assert phase["seconds"] > 0, key
+        assert phase["rows"] > 0 and phase["rows_per_s"] > 0, key
+        assert phase["peak_rss_mb"] > 0, key
+
+
+def test_rows_floor_and_ratios(smoke: tuple[dict, str, Path]) -> None:
+    result, _, _ = smoke
+    (scale,) = result["scales"]
+    assert scale["rows"]["online_transactions"] >= 100
+    assert scale["rows"]["total"] > scale["rows"]["online_transactions"]
+    assert set(scale["rows"]["tables"]) == {e.table for e in run.EXTRACTS}
+    floor = scale["phases"]["floor"]
+    assert len(floor["files"]) == 9 and floor["rows_read"] > 0 and floor["seconds"] > 0
+    assert scale["pipeline_seconds"] == pytest.approx(
+        scale["phases"]["bootstrap"]["seconds"] + scale["phases"]["dbt_build"]["seconds"], abs=0.01
+    )
+    assert scale["pipeline_over_floor"] > 1
+    assert scale["incremental_over_full"] > 0
+    assert scale["pipeline_peak_rss_mb"] > 0
+    assert 0 < scale["delta_rows"]["total"] < scale["rows"]["total"]
+    assert set(scale["delta_keys"]) == set(scale["rows"]["tables"])
+    assert scale["dbt_build_nodes"]["by_type"]["model"]["count"] > 0
+    for key in ("machine", "versions", "git"):
+        assert result[key]
+    assert result["versions"]["dbt-core"] != "not installed"
+
+
+def test_markdown_table_rows(smoke: tuple[dict, str, Path]) -> None:
+    _, md, tmp = smoke
+    assert "| scale | records (online) | floor s |" in md
+    assert any(line.startswith("| 100 | ") for line in md.splitlines())
+    for _, label, _ in run.PHASES:
+        if label.startswith("dbt parse"):
+            continue
+        assert f"| 100 | {label} |" in md, label
+    assert not (tmp / "work" / "100").exists()  # the scale's files are deleted when done
