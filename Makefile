@@ -36,6 +36,9 @@ lint: $(STAMP) ## ruff
 	$(BIN)/ruff check loader tests
 	$(BIN)/ruff format --check loader tests
 
+bench: $(STAMP) ## benchmark bootstrap + dbt build at 100k, 1M, 10M online transactions (bench/README.md)
+	$(BIN)/python -m bench.run
+
 reset: $(STAMP) ## empty the local lake and warehouse
 	$(BIN)/python -m loader reset --yes
 

@@ -1,0 +1,1 @@
+"""The Customer 360 benchmark: ``python -m bench.run`` (``make bench``). See bench/README.md."""

@@ -1,0 +1,78 @@
+"""The floor: DuckDB reading every file of a source folder once, typed, into memory.
+
+``python -m bench.floor DIR`` runs, for each of the nine extracts, ``create table ... as
+select * from read_csv(file, columns = {...})`` in a fresh in-memory DuckDB, with each
+column typed as the contract declares it (int as BIGINT, decimal as DECIMAL(18,2),
+datetime as TIMESTAMP, date as DATE, text as VARCHAR), in the file's own column order.
+Records that do not fit (the generator's dirt) are skipped with ``ignore_errors``: the
+floor is what reading the bytes costs, not what checking them costs. It prints one JSON
+object: per file, the seconds and the records read.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+
+from loader.contract import EXTRACTS, snake_case
+
+DUCKDB_TYPES = {
+    "int": "BIGINT",
+    "decimal": "DECIMAL(18,2)",
+    "datetime": "TIMESTAMP",
+    "date": "DATE",
+    "text": "VARCHAR",
+}
+
+
+def typed_columns(path: Path, types: dict[str, str]) -> str:
+    """The ``columns`` struct of ``read_csv`` in the header's order (names as in the header,
+    types from the contract; a column the contract does not know is VARCHAR)."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        header = next(csv.reader(f))
+    cols = []
+    for i, h in enumerate(header):
+        typ = DUCKDB_TYPES[types.get(snake_case(h), "text")]
+        cols.append(f"'c{i}': '{typ}'")
+    return "{" + ", ".join(cols) + "}"
+
+
+def read_floor(source: Path) -> dict[str, dict[str, float]]:
+    con = duckdb.connect()  # in memory
+    out: dict[str, dict[str, float]] = {}
+    try:
+        for e in EXTRACTS:
+            path = source / e.file
+            types = {c.name: c.type for c in e.columns}
+            cols = typed_columns(path, types)
+            t0 = time.perf_counter()
+            con.execute(
+                f"create table {e.table} as select * from read_csv(?, header = true, "
+                f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+                f"ignore_errors = true, columns = {cols})",
+                [str(path)],
+            )
+            seconds = time.perf_counter() - t0
+            rows = con.execute(f"select count(*) from {e.table}").fetchone()[0]
+            out[e.file] = {"seconds": seconds, "rows": rows}
+    finally:
+        con.close()
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m bench.floor SOURCE_DIR", file=sys.stderr)
+        return 2
+    print(json.dumps(read_floor(Path(args[0]))))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
