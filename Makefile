@@ -39,6 +39,13 @@ lint: $(STAMP) ## ruff
 bench: $(STAMP) ## benchmark bootstrap + dbt build at 100k, 1M, 10M online transactions (bench/README.md)
 	$(BIN)/python -m bench.run
 
+report: $(STAMP) ## write the dashboard, reports/customer360.html, from the gold relations
+	$(BIN)/python -m loader report
+
+docs: $(STAMP) ## generate and serve the dbt docs site (lineage) on http://localhost:8080
+	$(BIN)/dbt docs generate
+	$(BIN)/dbt docs serve
+
 reset: $(STAMP) ## empty the local lake and warehouse
 	$(BIN)/python -m loader reset --yes
 
