@@ -45,7 +45,7 @@ from pathlib import Path
 
 import duckdb
 
-from loader.contract import EXTRACTS, Extract
+from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
 from loader.errors import LoaderError
 from loader.lake import Lake, LandedFile
 from loader.records import Malformed, read_header, split_records
@@ -75,8 +75,21 @@ def _lit(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-LINEAGE = "_source_file, _source_row, _load_id, _loaded_at, _lake_path"
-MALFORMED_COLUMNS = f"_table, {LINEAGE}, record_key, record_text, error"
+# The lineage columns every raw relation carries, and raw.malformed_records' columns,
+# with their DuckDB types: the DDL, the column lists and the JSON schema derive from these.
+LINEAGE_TYPES: tuple[tuple[str, str], ...] = tuple(
+    zip(LINEAGE_COLUMNS, ("varchar", "bigint", "varchar", "timestamp", "varchar"), strict=True)
+)
+MALFORMED_TYPES: tuple[tuple[str, str], ...] = (
+    ("_table", "varchar"),
+    *LINEAGE_TYPES,
+    ("record_key", "varchar"),
+    ("record_text", "varchar"),
+    ("error", "varchar"),
+)
+LINEAGE = ", ".join(LINEAGE_COLUMNS)
+MALFORMED_NAMES = tuple(name for name, _ in MALFORMED_TYPES)
+MALFORMED_COLUMNS = ", ".join(MALFORMED_NAMES)
 PAD = 8  # columns read beyond the header's width
 NULL_MARK = "\x01c360-absent\x02"  # DuckDB's nullstr: a text no field holds
 WHITE_SPACE = " \t\r\n\x0b\x0c"  # what trimming removes, here and in silver
@@ -87,18 +100,17 @@ def rows_table(extract: Extract) -> str:
     return f"raw.{_q('_' + extract.table + '_rows')}"
 
 
+def _columns_ddl(columns: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(f"{_q(name)} {type_}" for name, type_ in columns)
+
+
 def rows_table_ddl(extract: Extract) -> str:
-    cols = ", ".join(f"{_q(c)} varchar" for c in extract.column_names)
-    return (
-        f"create table if not exists {rows_table(extract)} ({cols}, _source_file varchar, "
-        "_source_row bigint, _load_id varchar, _loaded_at timestamp, _lake_path varchar)"
-    )
+    cols = tuple((c, "varchar") for c in extract.column_names) + LINEAGE_TYPES
+    return f"create table if not exists {rows_table(extract)} ({_columns_ddl(cols)})"
 
 
 MALFORMED_DDL = (
-    "create table if not exists raw.malformed_records (_table varchar, _source_file varchar, "
-    "_source_row bigint, _load_id varchar, _loaded_at timestamp, _lake_path varchar, "
-    "record_key varchar, record_text varchar, error varchar)"
+    f"create table if not exists raw.malformed_records ({_columns_ddl(MALFORMED_TYPES)})"
 )
 LOADS_DDL = (
     "create table if not exists raw._loads (table_name varchar, load_id varchar, "
@@ -132,13 +144,20 @@ class FileRead:
     loaded_at: datetime
     lake_path: str
 
-    def _lineage(self) -> str:
-        return (
-            f"{_lit(self.source_file)} as _source_file, ordinality as _source_row, "
-            f"{_lit(self.load_id)} as _load_id, "
-            f"cast({_lit(self.loaded_at.isoformat(sep=' '))} as timestamp) as _loaded_at, "
-            f"{_lit(self.lake_path)} as _lake_path"
+    def _lineage_columns(self) -> list[tuple[str, str]]:
+        """(lineage column, its expression) for a record of this file."""
+        loaded_at = f"cast({_lit(self.loaded_at.isoformat(sep=' '))} as timestamp)"
+        exprs = (
+            _lit(self.source_file),
+            "ordinality",
+            _lit(self.load_id),
+            loaded_at,
+            _lit(self.lake_path),
         )
+        return list(zip(LINEAGE_COLUMNS, exprs, strict=True))
+
+    def _lineage(self) -> str:
+        return ", ".join(f"{expr} as {name}" for name, expr in self._lineage_columns())
 
     @property
     def source(self) -> str:
@@ -181,11 +200,7 @@ class FileRead:
         )
         return [
             ("_table", _lit(self.extract.table)),
-            ("_source_file", _lit(self.source_file)),
-            ("_source_row", "ordinality"),
-            ("_load_id", _lit(self.load_id)),
-            ("_loaded_at", f"cast({_lit(self.loaded_at.isoformat(sep=' '))} as timestamp)"),
-            ("_lake_path", _lit(self.lake_path)),
+            *self._lineage_columns(),
             ("record_key", key),
             ("record_text", f"array_to_string({quoted}, ',')"),
             ("error", f"len({fields}) || ' fields where the header has {self.width}'"),
@@ -273,22 +288,7 @@ def _white_space_at_a_quote(m, start: int) -> bool:
 FileProgress = Callable[[LandedFile, int], None]  # (file, records so far)
 
 MALFORMED_JSON = (
-    "[{"
-    + ", ".join(
-        f'"{c}": "{t}"'
-        for c, t in (
-            ("_table", "VARCHAR"),
-            ("_source_file", "VARCHAR"),
-            ("_source_row", "BIGINT"),
-            ("_load_id", "VARCHAR"),
-            ("_loaded_at", "TIMESTAMP"),
-            ("_lake_path", "VARCHAR"),
-            ("record_key", "VARCHAR"),
-            ("record_text", "VARCHAR"),
-            ("error", "VARCHAR"),
-        )
-    )
-    + "}]"
+    "[{" + ", ".join(f'"{name}": "{type_.upper()}"' for name, type_ in MALFORMED_TYPES) + "}]"
 )
 
 
@@ -515,14 +515,13 @@ class DuckDBWarehouse:
         ).fetchone()[0]
         norm.unlink()
         if malformed:
-            names = [c.strip() for c in MALFORMED_COLUMNS.split(",")]
             insert_malformed_json(
                 con,
                 json.dumps(
                     [
                         dict(
                             zip(
-                                names,
+                                MALFORMED_NAMES,
                                 (
                                     extract.table,
                                     lf.file,
