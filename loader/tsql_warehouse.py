@@ -75,7 +75,6 @@ import os
 import re
 import struct
 import tempfile
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -87,7 +86,7 @@ from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
 from loader.errors import LoaderError
 from loader.lake import Lake, LandedFile, digest
 from loader.records import Malformed, split_records
-from loader.warehouse import SCHEMAS, FileProgress, TableLoad
+from loader.warehouse import SCHEMAS, FileProgress, TableLoad, load_pending
 
 Engine = Literal["sqlserver", "synapse"]
 ENGINES: tuple[Engine, ...] = ("sqlserver", "synapse")
@@ -619,33 +618,21 @@ class TsqlWarehouse:
                     f"{where}: cannot prepare the raw schema: {_db_message(e)}"
                 ) from e
             loaded_at = datetime.now(UTC).replace(tzinfo=None)
-            results = []
             cur.execute("begin transaction")
             try:
                 with tempfile.TemporaryDirectory(prefix="c360-tsql-") as tmp:
-                    for extract in EXTRACTS:
-                        tl = TableLoad(extract.table)
-                        t0 = time.perf_counter()
-                        for lf in lake.landed(extract.table):
-                            if (lf.table, lf.load_id, lf.file) in done:
-                                continue
-                            where = f"{lf.file} (lake: {lf.path})"
-                            _check_load_id(lf)
-                            if self.engine == "synapse":
-                                recs, bad = self._copy_file(
-                                    cur, lake, extract, lf, loaded_at, Path(tmp), on_file
-                                )
-                            else:
-                                recs, bad = self._insert_file(
-                                    cur, lake, extract, lf, loaded_at, on_file
-                                )
-                            tl.files += 1
-                            tl.records += recs
-                            tl.malformed += bad
-                        tl.seconds = time.perf_counter() - t0
-                        results.append(tl)
-                        if on_done:
-                            on_done(tl)
+
+                    def load_file(extract: Extract, lf: LandedFile) -> tuple[int, int]:
+                        nonlocal where
+                        where = f"{lf.file} (lake: {lf.path})"
+                        _check_load_id(lf)
+                        if self.engine == "synapse":
+                            return self._copy_file(
+                                cur, lake, extract, lf, loaded_at, Path(tmp), on_file
+                            )
+                        return self._insert_file(cur, lake, extract, lf, loaded_at, on_file)
+
+                    results = load_pending(lake, done, load_file, on_done=on_done)
                 cur.execute("commit transaction")
             except BaseException as e:
                 try:

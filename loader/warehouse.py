@@ -328,6 +328,44 @@ def write_normalized(
     return malformed
 
 
+def load_pending(
+    lake: Lake,
+    done: set[tuple[str, str, str]],
+    load_file: Callable[[Extract, LandedFile], tuple[int, int]],
+    *,
+    after_table: Callable[[Extract], None] | None = None,
+    on_done: Callable[[TableLoad], None] | None = None,
+    fail_after: int | None = None,
+) -> list[TableLoad]:
+    """The loop every warehouse's sync runs inside its transaction: for each extract, load
+    each landed file whose (table, load id, file) is not in ``done`` with ``load_file``
+    (which returns records, malformed), then call ``after_table``; one :class:`TableLoad`
+    a table. ``fail_after`` (tests only) raises after that many files, to prove that a
+    failure part-way changes nothing."""
+    results = []
+    n_files = 0
+    for extract in EXTRACTS:
+        tl = TableLoad(extract.table)
+        t0 = time.perf_counter()
+        for lf in lake.landed(extract.table):
+            if (lf.table, lf.load_id, lf.file) in done:
+                continue
+            if fail_after is not None and n_files >= fail_after:
+                raise LoaderError(f"{lf.file}: simulated failure part-way")
+            records, malformed = load_file(extract, lf)
+            tl.files += 1
+            tl.records += records
+            tl.malformed += malformed
+            n_files += 1
+        if after_table:
+            after_table(extract)
+        tl.seconds = time.perf_counter() - t0
+        results.append(tl)
+        if on_done:
+            on_done(tl)
+    return results
+
+
 class DuckDBWarehouse:
     """The raw layer in a DuckDB file (``C360_DUCKDB_PATH``)."""
 
@@ -375,31 +413,19 @@ class DuckDBWarehouse:
             self.ensure_schema(con)
             done = self.loaded(con)
             loaded_at = datetime.now(UTC).replace(tzinfo=None)
-            results = []
             con.execute("begin transaction")
             try:
-                n_files = 0
                 with tempfile.TemporaryDirectory(prefix="c360-raw-") as tmp:
-                    for extract in EXTRACTS:
-                        tl = TableLoad(extract.table)
-                        t0 = time.perf_counter()
-                        for lf in lake.landed(extract.table):
-                            if (lf.table, lf.load_id, lf.file) in done:
-                                continue
-                            if fail_after is not None and n_files >= fail_after:
-                                raise LoaderError(f"{lf.file}: simulated failure part-way")
-                            recs, bad = self._load_file(
-                                con, lake, extract, lf, loaded_at, Path(tmp), on_file
-                            )
-                            tl.files += 1
-                            tl.records += recs
-                            tl.malformed += bad
-                            n_files += 1
-                        self._create_view(con, extract)
-                        tl.seconds = time.perf_counter() - t0
-                        results.append(tl)
-                        if on_done:
-                            on_done(tl)
+                    results = load_pending(
+                        lake,
+                        done,
+                        lambda extract, lf: self._load_file(
+                            con, lake, extract, lf, loaded_at, Path(tmp), on_file
+                        ),
+                        after_table=lambda extract: self._create_view(con, extract),
+                        on_done=on_done,
+                        fail_after=fail_after,
+                    )
                 con.execute("commit")
             except BaseException:
                 con.execute("rollback")
