@@ -10,7 +10,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,8 +73,11 @@ def land_source(
     """
     load_id = load_id or new_load_id()
     out = []
-    for sf in files:
-        dig = digest(sf.path)
+    # hashlib releases the GIL: the files' digests are computed two at a time, ahead of
+    # the copies, which go one by one in the source's order.
+    with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+        digests = list(pool.map(lambda sf: digest(sf.path), files))
+    for sf, dig in zip(files, digests, strict=True):
         existing = {lf.sha256: lf for lf in lake.landed(sf.extract.table)}
         if dig.sha256 in existing:
             out.append(Landing(sf, existing[dig.sha256], False))

@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import tempfile
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -242,12 +244,44 @@ def fast_path_allowed(path: Path) -> bool:
         quotes = sum(m[i : i + CHUNK].count(b'"') for i in range(0, len(m), CHUNK))
         if quotes % 2:
             return False
+        if quotes <= QUOTE_WALK_LIMIT:
+            return not _white_space_at_a_quote_walk(m, start)
         return not _white_space_at_a_quote(m, start)
 
 
 CHUNK = 64 * 1024 * 1024
+# Up to this many quotes in a file, the white-space check visits each quote (one memchr
+# each); above it, it looks for the four blank-and-quote pairs instead (four passes over
+# the file, whatever the number of quotes). At 10M online transactions the first took the
+# check of a 700 MB file with 12,000 quotes from 2.5 s to milliseconds.
+QUOTE_WALK_LIMIT = 1_000_000
 _BOUNDARY = frozenset(b",\r\n")
 _BLANK = frozenset(b" \t")
+
+
+def _white_space_at_a_quote_walk(m, start: int) -> bool:
+    """:func:`_white_space_at_a_quote`, by visiting every quote in order: the k-th quote
+    (from 0) opens quoted text when k is even, and closes it (or is the first of a doubled
+    quote, which no white space follows) when k is odd."""
+    size, k = len(m), 0
+    at = m.find(b'"', start)
+    while at >= 0:
+        if k % 2 == 0:  # opens a field: a boundary, then white space, then the quote?
+            if at > start and m[at - 1] in _BLANK:
+                j = at - 1
+                while j > start and m[j - 1] in _BLANK:
+                    j -= 1
+                if j == start or m[j - 1] in _BOUNDARY:
+                    return True
+        elif at + 1 < size and m[at + 1] in _BLANK:  # closes: white space, then a boundary?
+            j = at + 1
+            while j < size and m[j] in _BLANK:
+                j += 1
+            if j == size or m[j] in _BOUNDARY:
+                return True
+        k += 1
+        at = m.find(b'"', at + 1)
+    return False
 
 
 def _white_space_at_a_quote(m, start: int) -> bool:
@@ -366,6 +400,97 @@ def load_pending(
     return results
 
 
+def file_read(
+    extract: Extract,
+    lf: LandedFile,
+    path: Path,
+    fields: list[str],
+    positions: tuple[int, ...],
+    loaded_at: datetime,
+) -> FileRead:
+    """How DuckDB reads the landed file ``lf`` (at ``path`` on this machine)."""
+    return FileRead(
+        extract,
+        str(Path(path).resolve()),
+        len(fields),
+        tuple(positions),
+        lf.file,
+        lf.load_id,
+        loaded_at,
+        lf.path,
+    )
+
+
+def scan_file(read: FileRead) -> tuple[int, str] | None:
+    """(records, malformed records as JSON) if DuckDB reads the file exactly as Python
+    would, else None. Runs on a connection of its own: a refused file must not abort the
+    load's transaction, and scans of two files can run at once."""
+    if not fast_path_allowed(Path(read.path)):
+        return None
+    probe = duckdb.connect()
+    try:
+        return probe.execute(read.scan_sql()).fetchone()
+    except duckdb.Error:
+        return None
+    finally:
+        probe.close()
+
+
+class ScanAhead:
+    """The scans (:func:`scan_file`) of a sync's pending files on this machine, run ahead
+    on two threads while the load's transaction takes the results in order.
+
+    A scan is two halves: the byte scan of :func:`fast_path_allowed` (Python, holding the
+    GIL) and DuckDB's pass over the file (which releases it, on one core: the reader
+    needs ``parallel = false`` for its record numbers). Two at once keep both cores busy:
+    at 10M online transactions this took the load from 33 s to about half. Nothing is
+    written here: a result is only used by :meth:`DuckDBWarehouse._load_file`, in order,
+    for the same :class:`FileRead`; any doubt (an unreadable header, another read) and
+    the file is scanned again in line."""
+
+    NOT_SCANNED = object()
+    WORKERS = 2
+
+    def __init__(self, lake: Lake, done: set[tuple[str, str, str]], loaded_at: datetime):
+        self._futures: dict[tuple[str, str, str], Future] = {}
+        workers = max(1, min(self.WORKERS, os.cpu_count() or 1))
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="c360-scan")
+        for extract in EXTRACTS:
+            for lf in lake.landed(extract.table):
+                key = (lf.table, lf.load_id, lf.file)
+                path = lake.file_path(lf)
+                if key in done or path is None:
+                    continue
+                self._futures[key] = self._pool.submit(self._scan, extract, lf, path, loaded_at)
+
+    @staticmethod
+    def _scan(
+        extract: Extract, lf: LandedFile, path: Path, loaded_at: datetime
+    ) -> tuple[FileRead, tuple[int, str] | None] | None:
+        try:
+            header = read_header(path, extract, lf.file)
+        except LoaderError:
+            return None  # the load reads the header again and reports it
+        read = file_read(extract, lf, path, header.fields, header.positions, loaded_at)
+        return read, scan_file(read)
+
+    def take(self, lf: LandedFile, read: FileRead) -> tuple[int, str] | None | object:
+        """The scan of ``read`` if it was run ahead, else :attr:`NOT_SCANNED`."""
+        future = self._futures.pop((lf.table, lf.load_id, lf.file), None)
+        if future is None:
+            return self.NOT_SCANNED
+        done = future.result()
+        if done is None or done[0] != read:
+            return self.NOT_SCANNED
+        return done[1]
+
+    def __enter__(self) -> ScanAhead:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+
 class DuckDBWarehouse:
     """The raw layer in a DuckDB file (``C360_DUCKDB_PATH``)."""
 
@@ -415,12 +540,15 @@ class DuckDBWarehouse:
             loaded_at = datetime.now(UTC).replace(tzinfo=None)
             con.execute("begin transaction")
             try:
-                with tempfile.TemporaryDirectory(prefix="c360-raw-") as tmp:
+                with (
+                    tempfile.TemporaryDirectory(prefix="c360-raw-") as tmp,
+                    ScanAhead(lake, done, loaded_at) as ahead,
+                ):
                     results = load_pending(
                         lake,
                         done,
                         lambda extract, lf: self._load_file(
-                            con, lake, extract, lf, loaded_at, Path(tmp), on_file
+                            con, lake, extract, lf, loaded_at, Path(tmp), on_file, ahead
                         ),
                         after_table=lambda extract: self._create_view(con, extract),
                         on_done=on_done,
@@ -434,21 +562,6 @@ class DuckDBWarehouse:
         finally:
             con.close()
 
-    @staticmethod
-    def _scan(read: FileRead) -> tuple[int, str] | None:
-        """(records, malformed records) if DuckDB reads the file exactly as Python would,
-        else None. Runs on a connection of its own: a refused file must not abort the
-        load's transaction."""
-        if not fast_path_allowed(Path(read.path)):
-            return None
-        probe = duckdb.connect()
-        try:
-            return probe.execute(read.scan_sql()).fetchone()
-        except duckdb.Error:
-            return None
-        finally:
-            probe.close()
-
     def _load_file(
         self,
         con: duckdb.DuckDBPyConnection,
@@ -458,22 +571,16 @@ class DuckDBWarehouse:
         loaded_at: datetime,
         tmp: Path,
         on_file: FileProgress | None,
+        ahead: ScanAhead | None = None,
     ) -> tuple[int, int]:
         where = f"{lf.file} (lake: {lf.path})"
         stored = lake.file_path(lf)
         with nullcontext(stored) if stored is not None else lake.local_copy(lf) as path:
             header = read_header(path, extract, where)
-            read = FileRead(
-                extract,
-                str(Path(path).resolve()),
-                len(header.fields),
-                header.positions,
-                lf.file,
-                lf.load_id,
-                loaded_at,
-                lf.path,
-            )
-            scanned = self._scan(read)
+            read = file_read(extract, lf, path, header.fields, header.positions, loaded_at)
+            scanned = ahead.take(lf, read) if ahead is not None else ScanAhead.NOT_SCANNED
+            if scanned is ScanAhead.NOT_SCANNED:
+                scanned = scan_file(read)
             if scanned is not None:
                 records, bad_json = scanned
                 bad = insert_malformed_json(con, bad_json)
