@@ -31,6 +31,26 @@
     {{ return(dbt.string_literal(value if value is not none else '')) }}
 {%- endmacro %}
 
+{#- When this dbt invocation started, as a typed literal: the `_classified_at` of the
+    records a build classifies and the `_built_at` of the gold rows it computes. Every
+    model of one invocation gets the same value. -#}
+{% macro run_started_literal() -%}
+    cast({{ dbt.string_literal(run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')) }} as {{ type_datetime() }})
+{%- endmacro %}
+
+{#- The latest value of a timestamp column in a relation, as a typed literal
+    (1900-01-01 when the relation is empty). A literal, not a subquery, so that the
+    engine skips the older row groups. -#}
+{% macro time_watermark(relation, column) -%}
+    {%- set value = none -%}
+    {%- if execute and not var('offline_compile', false) -%}
+        {%- set result = run_query('select max(' ~ column ~ ') as watermark from ' ~ relation) -%}
+        {%- set value = result.columns[0].values()[0] -%}
+    {%- endif -%}
+    {%- set text = value.strftime('%Y-%m-%d %H:%M:%S.%f') if value is not none else '1900-01-01 00:00:00.000000' -%}
+    cast({{ dbt.string_literal(text) }} as {{ type_datetime() }})
+{%- endmacro %}
+
 {#- The body of int_<table>__classified: every raw record with its fate (base_records:
     every record of the base model, or only the new loads' when incremental).
     base: the base model (format checks done); columns: its typed contract columns;
@@ -187,7 +207,8 @@ final as (
         case
             when _reference_reason is not null then _reference_reason
             when _occurrence > 1 then 'duplicate_superseded'
-        end as _rejection_reason
+        end as _rejection_reason,
+        {{ run_started_literal() }} as _classified_at
     from ranked
 
 )
@@ -196,13 +217,13 @@ select * from final
 {%- endmacro %}
 
 {#- The body of a silver table (stg_retail__<table>): the classified records kept in
-    silver. Incrementally: the winners not in silver yet (by record identity) are the
-    keys whose winner changed; every winner of those keys replaces their rows
-    (delete+insert on partition_column, the model's unique_key). -#}
-{% macro silver_rows(classified, columns, key_columns, partition_column=none) -%}
-{%- set partition = partition_column or key_columns[0] -%}
-{%- set lineage = ['_source_file', '_source_row', '_load_id', '_loaded_at'] -%}
-{%- set identity = key_columns + ['_load_id', '_source_row', '_source_file'] -%}
+    silver. Incrementally: the winners among the records classified since silver's
+    latest `_classified_at`. A build reclassifies every record of each key (or
+    partition) it touches, so those are every winner of the touched keys; they replace
+    the keys' rows (delete+insert on partition_column, the model's unique_key), and no
+    other row of silver is read. -#}
+{% macro silver_rows(classified, columns) -%}
+{%- set lineage = ['_source_file', '_source_row', '_load_id', '_loaded_at', '_classified_at'] -%}
 with
 
 winners as (
@@ -213,77 +234,25 @@ winners as (
         {%- endfor %}
     from {{ classified }}
     where _rejection_reason is null
-
-),
-{%- if is_incremental() %}
-
-current_rows as (
-
-    select
-        {%- for column in identity %}
-        {{ column }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from {{ this }}
-
-),
-
-changed as (
-
-    select
-        {%- for column in columns + lineage %}
-        winners.{{ column }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from winners
-    left join current_rows
-        on {% for column in identity %}winners.{{ column }} = current_rows.{{ column }}{% if not loop.last %}
-        and {% endif %}{% endfor %}
-    where current_rows.{{ key_columns[0] }} is null
-
-),
-{%- if key_columns == [partition] %}
-
-final as (
-
-    select
-        {%- for column in columns + lineage %}
-        {{ column }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from changed
+    {%- if is_incremental() %}
+        and _classified_at > {{ time_watermark(this, '_classified_at') }}
+    {%- endif %}
 
 )
-{%- else %}
 
-changed_keys as (
+select * from winners
+{%- endmacro %}
 
-    select distinct {{ partition }}
-    from changed
-
-),
-
-final as (
-
-    select
-        {%- for column in columns + lineage %}
-        winners.{{ column }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from winners
-    inner join changed_keys
-        on winners.{{ partition }} = changed_keys.{{ partition }}
-
-)
-{%- endif %}
-{%- else %}
-
-final as (
-
-    select
-        {%- for column in columns + lineage %}
-        {{ column }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
-    from winners
-
-)
-{%- endif %}
-
-select * from final
+{#- The customers whose gold rows an incremental build of a customer-grain gold model
+    (customer_segments, customer_360) recomputes: those of the records classified since
+    the model's latest `_built_at` (int_customers__touched). A customer's gold row
+    depends on that customer's silver rows only; vars and the tier seed are not
+    tracked, so a change to them needs `--full-refresh`. Call it outside any
+    `is_incremental()` branch: the ref is resolved at parse time. -#}
+{% macro affected_customers() -%}
+{%- set touched = ref('int_customers__touched') -%}
+{%- set since = time_watermark(this, '_built_at') if is_incremental() else run_started_literal() %}
+    select distinct customer_id
+    from {{ touched }}
+    where _classified_at > {{ since }}
 {%- endmacro %}

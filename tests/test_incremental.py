@@ -336,7 +336,8 @@ def test_incremental_equals_full_refresh(warehouses, relation):
     con, *_ = warehouses
     full = con.execute(f"select count(*) from {relation}").fetchone()[0]
     assert full > 0, relation
-    # _loaded_at is when this warehouse loaded the record into raw: B loaded both loads later
+    # _loaded_at, _classified_at and _built_at say when this warehouse loaded, classified
+    # or computed a row: B did each later
     schema, name = relation.split(".")
     columns = ", ".join(
         c
@@ -345,7 +346,7 @@ def test_incremental_equals_full_refresh(warehouses, relation):
             "current_database() and table_schema = ? and table_name = ? order by ordinal_position",
             [schema, name],
         ).fetchall()
-        if c != "_loaded_at"
+        if c not in ("_loaded_at", "_classified_at", "_built_at")
     )
     for a, b in ((relation, f"incremental.{relation}"), (f"incremental.{relation}", relation)):
         extra = con.execute(
@@ -401,3 +402,60 @@ def test_the_incremental_build_processed_only_the_delta(warehouses):
         total = con.execute(f"select count(*) from main.int_{table}__classified").fetchone()[0]
         assert total > count_before
         assert 0 < selected[table] < total / 4, (table, selected[table], total)
+
+
+@pytest.mark.parametrize(
+    ("relation", "column"),
+    [
+        ("silver.online_transactions", "_classified_at"),
+        ("silver.loyalty_transactions", "_classified_at"),
+        ("gold.customer_segments", "_built_at"),
+        ("gold.customer_360", "_built_at"),
+    ],
+)
+def test_the_incremental_build_rewrote_only_what_the_delta_touched(warehouses, relation, column):
+    """Silver took only the winners of the touched keys, and gold recomputed only the
+    touched customers: the incremental build wrote fewer rows of each relation than it
+    left as the first build wrote them (the delta touches about a quarter of the keys)."""
+    con, *_ = warehouses
+    by_build = con.execute(
+        f"select {column}, count(*) from incremental.{relation} group by 1 order by 1"
+    ).fetchall()
+    assert len(by_build) == 2, by_build  # the first build's rows, then the second's
+    (_, first), (_, second) = by_build
+    assert 0 < second < first, (relation, by_build)
+
+
+def test_data_tests_read_what_the_latest_build_wrote(warehouses, tmp_path):
+    """`latest_build:` scoping (macros/tests/get_where_subquery.sql), on a copy of the
+    incrementally built warehouse: a duplicate planted among rows an earlier build wrote
+    is left to the full set (`test_every_row`); one whose key the latest build wrote is
+    caught by the daily build's test."""
+    con, *_ = warehouses
+    (path,) = con.execute(
+        "select path from duckdb_databases() where database_name = 'incremental'"
+    ).fetchone()
+    db = tmp_path / "c360.duckdb"  # the catalog name the compiled SQL uses
+    shutil.copy(path, db)
+    unique_order = ["test", "-s", "unique_stg_retail__online_transactions_order_id"]
+
+    def plant(when: str) -> None:
+        first = "(select min(_classified_at) from silver.online_transactions)"
+        with duckdb.connect(str(db)) as w:
+            w.execute(
+                "insert into silver.online_transactions by name "
+                f"select * replace ({when} as _classified_at) from silver.online_transactions "
+                f"where _classified_at = {first} and order_id = (select min(order_id) "
+                f"from silver.online_transactions where _classified_at = {first})"
+            )
+
+    assert run_dbt(unique_order, db, tmp_path).returncode == 0
+    plant("_classified_at")  # a second row of an order the first build wrote
+    assert run_dbt(unique_order, db, tmp_path).returncode == 0  # not the delta's
+    every_row = run_dbt([*unique_order, "--vars", "{test_every_row: true}"], db, tmp_path)
+    assert every_row.returncode == 1, every_row.stdout[-2000:]
+    assert "Got 1 result" in every_row.stdout
+    plant("(select max(_classified_at) from silver.online_transactions)")  # now the delta's
+    daily = run_dbt(unique_order, db, tmp_path)
+    assert daily.returncode == 1, daily.stdout[-2000:]
+    assert "Got 1 result" in daily.stdout

@@ -40,7 +40,8 @@ final as (
         cast(interactions_by_agent.total_interactions as {{ type_count() }}) as total_interactions,
         cast(interactions_by_agent.resolved_interactions as {{ type_count() }}) as resolved_interactions,
         {{ safe_ratio('interactions_by_agent.resolved_interactions', 'interactions_by_agent.total_interactions') }}
-            as resolution_rate
+            as resolution_rate,
+        {{ run_started_literal() }} as _built_at
     from interactions_by_agent
     inner join agents
         on interactions_by_agent.agent_id = agents.agent_id

@@ -118,7 +118,8 @@ final as (
         cast(store_location as {{ type_text(100) }}) as store_location,
         cast(order_count as {{ type_count() }}) as order_count,
         cast(total_amount as {{ type_money_total() }}) as total_amount,
-        {{ safe_ratio('total_amount', 'order_count') }} as average_order_value
+        {{ safe_ratio('total_amount', 'order_count') }} as average_order_value,
+        {{ run_started_literal() }} as _built_at
     from unioned
 
 )

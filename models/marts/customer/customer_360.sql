@@ -1,7 +1,17 @@
 {#- One row per customer: both channels, loyalty and service in one profile. Counts
-    and spends are 0, not NULL, when there is nothing. -#}
+    and spends are 0, not NULL, when there is nothing. Incrementally, only the customers
+    the build's new records touch are recomputed (affected_customers). -#}
+
+{%- set affected = affected_customers() %}
 
 with
+{%- if is_incremental() %}
+
+affected_customers as (
+{{ affected }}
+
+),
+{%- endif %}
 
 customers as (
 
@@ -10,6 +20,9 @@ customers as (
         name,
         email
     from {{ ref('stg_retail__customers') }}
+    {%- if is_incremental() %}
+    where customer_id in (select customer_id from affected_customers)
+    {%- endif %}
 
 ),
 
@@ -22,6 +35,9 @@ customer_segments as (
         tier_level,
         segment
     from {{ ref('customer_segments') }}
+    {%- if is_incremental() %}
+    where customer_id in (select customer_id from affected_customers)
+    {%- endif %}
 
 ),
 
@@ -32,6 +48,9 @@ online_transactions as (
         ordered_at
     from {{ ref('stg_retail__online_transactions') }}
     where customer_id is not null
+    {%- if is_incremental() %}
+        and customer_id in (select customer_id from affected_customers)
+    {%- endif %}
 
 ),
 
@@ -43,6 +62,9 @@ instore_transactions as (
         amount
     from {{ ref('stg_retail__instore_transactions') }}
     where customer_id is not null
+    {%- if is_incremental() %}
+        and customer_id in (select customer_id from affected_customers)
+    {%- endif %}
 
 ),
 
@@ -53,6 +75,9 @@ loyalty_accounts as (
         points_earned
     from {{ ref('stg_retail__loyalty_accounts') }}
     where customer_id is not null
+    {%- if is_incremental() %}
+        and customer_id in (select customer_id from affected_customers)
+    {%- endif %}
 
 ),
 
@@ -63,6 +88,9 @@ interactions as (
         resolution_status
     from {{ ref('stg_retail__customer_service_interactions') }}
     where customer_id is not null
+    {%- if is_incremental() %}
+        and customer_id in (select customer_id from affected_customers)
+    {%- endif %}
 
 ),
 
@@ -171,7 +199,8 @@ final as (
         cast(loyalty_points as {{ type_count() }}) as loyalty_points,
         cast(service_interactions as {{ type_count() }}) as service_interactions,
         cast(unresolved_interactions as {{ type_count() }}) as unresolved_interactions,
-        cast(segment as {{ type_text(20) }}) as segment
+        cast(segment as {{ type_text(20) }}) as segment,
+        {{ run_started_literal() }} as _built_at
     from joined
 
 )

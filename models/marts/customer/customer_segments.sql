@@ -1,12 +1,25 @@
 {#- One row per customer; the segment is the first rule that holds (CONTRACT.md
-    section 3). Thresholds are vars, tier ranks the tier_levels seed. -#}
+    section 3). Thresholds are vars, tier ranks the tier_levels seed. Incrementally,
+    only the customers the build's new records touch are recomputed (affected_customers). -#}
+
+{%- set affected = affected_customers() %}
 
 with
+{%- if is_incremental() %}
+
+affected_customers as (
+{{ affected }}
+
+),
+{%- endif %}
 
 customers as (
 
     select customer_id
     from {{ ref('stg_retail__customers') }}
+    {%- if is_incremental() %}
+    where customer_id in (select customer_id from affected_customers)
+    {%- endif %}
 
 ),
 
@@ -17,6 +30,9 @@ online_transactions as (
         amount
     from {{ ref('stg_retail__online_transactions') }}
     where customer_id is not null
+    {%- if is_incremental() %}
+        and customer_id in (select customer_id from affected_customers)
+    {%- endif %}
 
 ),
 
@@ -27,6 +43,9 @@ loyalty_accounts as (
         tier_level
     from {{ ref('stg_retail__loyalty_accounts') }}
     where customer_id is not null
+    {%- if is_incremental() %}
+        and customer_id in (select customer_id from affected_customers)
+    {%- endif %}
 
 ),
 
@@ -103,7 +122,8 @@ final as (
                 else 'Regular'
             end
             as {{ type_text(20) }}
-        ) as segment
+        ) as segment,
+        {{ run_started_literal() }} as _built_at
     from joined
 
 )

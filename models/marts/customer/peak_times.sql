@@ -61,7 +61,8 @@ final as (
         cast({{ day_name_of_iso_day('day_of_week') }} as {{ type_text(10) }}) as day_name,
         cast(day_of_week as {{ type_key_int() }}) as day_of_week,
         cast(hour_of_day as {{ type_key_int() }}) as hour,
-        cast(total_transactions as {{ type_count() }}) as total_transactions
+        cast(total_transactions as {{ type_count() }}) as total_transactions,
+        {{ run_started_literal() }} as _built_at
     from counted
 
 )

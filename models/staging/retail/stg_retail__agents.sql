@@ -8,5 +8,4 @@
         'department',
         'shift',
     ],
-    key_columns=['agent_id'],
 ) }}

@@ -10,5 +10,4 @@
         'issue_type',
         'resolution_status',
     ],
-    key_columns=['interaction_id'],
 ) }}

@@ -8,5 +8,4 @@
         'email',
         'address',
     ],
-    key_columns=['customer_id'],
 ) }}

@@ -10,5 +10,4 @@
         'amount',
         'payment_method',
     ],
-    key_columns=['transaction_id'],
 ) }}

@@ -9,5 +9,4 @@
         'tier_level',
         'joined_on',
     ],
-    key_columns=['loyalty_id'],
 ) }}

@@ -10,6 +10,4 @@
         'points_change',
         'reason',
     ],
-    key_columns=['loyalty_id', 'changed_at'],
-    partition_column='loyalty_id',
 ) }}

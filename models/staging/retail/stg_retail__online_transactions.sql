@@ -11,5 +11,4 @@
         'amount',
         'status',
     ],
-    key_columns=['order_id'],
 ) }}

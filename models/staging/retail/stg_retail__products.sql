@@ -8,5 +8,4 @@
         'category',
         'price',
     ],
-    key_columns=['product_id'],
 ) }}

@@ -8,5 +8,4 @@
         'manager',
         'open_hours',
     ],
-    key_columns=['store_id'],
 ) }}
