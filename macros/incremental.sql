@@ -243,16 +243,35 @@ winners as (
 select * from winners
 {%- endmacro %}
 
-{#- The customers whose gold rows an incremental build of a customer-grain gold model
-    (customer_segments, customer_360) recomputes: those of the records classified since
-    the model's latest `_built_at` (int_customers__touched). A customer's gold row
-    depends on that customer's silver rows only; vars and the tier seed are not
-    tracked, so a change to them needs `--full-refresh`. Call it outside any
-    `is_incremental()` branch: the ref is resolved at parse time. -#}
-{% macro affected_customers() -%}
-{%- set touched = ref('int_customers__touched') -%}
+{#- The keys (customer_id, product_id, store_id or agent_id) whose gold rows an
+    incremental build of a gold model recomputes: those of the records classified since
+    the model's latest `_built_at` (int_records__touched), as a select of distinct keys.
+    A gold row depends only on the silver rows of its key; vars and the tier seed are not
+    tracked, so a change to them needs `--full-refresh`. Call it once outside any
+    `is_incremental()` branch as well: its ref is resolved at parse time. -#}
+{% macro touched_keys(column) -%}
+{%- set touched = ref('int_records__touched') -%}
 {%- set since = time_watermark(this, '_built_at') if is_incremental() else run_started_literal() %}
-    select distinct customer_id
+    select distinct {{ column }}
     from {{ touched }}
-    where _classified_at > {{ since }}
+    where {{ column }} is not null
+        and _classified_at > {{ since }}
+{%- endmacro %}
+
+{#- Pre-hook of a gold aggregate built incrementally by append (average_order_value,
+    agent_performance): on an incremental build, delete the rows of the touched keys,
+    which the model then inserts again, recomputed. A key that lost its last
+    transaction is deleted and not inserted again: its row vanishes, as in a full build.
+    keys: the key columns, a row is deleted when any of them is touched (a NULL key
+    never is). Nothing on a full build. -#}
+{% macro delete_touched_groups(keys) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where {% for column in keys -%}
+        {{ column }} in ({{ touched_keys(column) }}
+        )
+        {%- if not loop.last %}
+        or {% endif %}
+    {%- endfor %}
+    {%- endif -%}
 {%- endmacro %}

@@ -163,6 +163,64 @@ def make_loads(work: Path) -> tuple[Path, Path]:
             reason="Purchase",
         ),
     ]
+    # A product, a store and an agent with one transaction each, which load 2 moves to
+    # another product, store and agent (and from customer 1 to the late customer): their
+    # gold rows must vanish, as a full build leaves them out.
+    lonely = {t: top[t] + 600 for t in ("products", "stores", "agents")}
+    moved = {
+        t: top[t] + 600
+        for t in ("online_transactions", "instore_transactions", "customer_service_interactions")
+    }
+    files["products"].records.append(
+        files["products"].record(
+            product_id=str(lonely["products"]), name="Lonely", category="Toys", price="1.00"
+        )
+    )
+    files["stores"].records.append(
+        files["stores"].record(
+            store_id=str(lonely["stores"]),
+            location="Lonely",
+            manager="M",
+            open_hours="9:00 AM - 5:00 PM",
+        )
+    )
+    files["agents"].records.append(
+        files["agents"].record(
+            agent_id=str(lonely["agents"]), name="Lonely", department="Billing", shift="Morning"
+        )
+    )
+    svc = files["customer_service_interactions"]
+    on.records.append(
+        on.record(
+            order_id=str(moved["online_transactions"]),
+            customer_id="1",
+            product_id=str(lonely["products"]),
+            date_time=at,
+            payment_method="PayPal",
+            amount="3.00",
+            status="Completed",
+        )
+    )
+    ins.records.append(
+        ins.record(
+            transaction_id=str(moved["instore_transactions"]),
+            customer_id="1",
+            store_id=str(lonely["stores"]),
+            date_time=at,
+            amount="4.00",
+            payment_method="Cash",
+        )
+    )
+    svc.records.append(
+        svc.record(
+            interaction_id=str(moved["customer_service_interactions"]),
+            customer_id="1",
+            date_time=at,
+            agent_id=str(lonely["agents"]),
+            issue_type="Other",
+            resolution_status="Resolved",
+        )
+    )
     for f in files.values():
         write(f.path, f.header, f.records)
 
@@ -212,7 +270,17 @@ def make_loads(work: Path) -> tuple[Path, Path]:
                     open_hours="9:00 AM - 5:00 PM",
                 )
             )
-        elif e.table == "online_transactions":
+        elif e.table in moved:  # the lonely transactions, moved
+            rec = list(next(r for r in good if f.get(r, e.primary_key[0]) == str(moved[e.table])))
+            rec[f.at["customerid"]] = str(late_customer)
+            parent = {
+                "online_transactions": "productid",
+                "instore_transactions": "storeid",
+                "customer_service_interactions": "agentid",
+            }[e.table]
+            rec[f.at[parent]] = "1"
+            delta.append(rec)
+        if e.table == "online_transactions":
             delta += [
                 # a child whose parent arrives in this load
                 f.record(
@@ -391,6 +459,20 @@ def test_the_delta_exercises_every_rule(warehouses):
         ).fetchone()[0]
         >= 2
     )
+    # The lonely product, store and agent are in silver; load 2 moved their only
+    # transaction away, so they have no gold row.
+    for silver, gold, key in (
+        ("products", "average_order_value", "product_id"),
+        ("stores", "average_order_value", "store_id"),
+        ("agents", "agent_performance", "agent_id"),
+    ):
+        lonely = con.execute(f"select max({key}) from silver.{silver}").fetchone()[0]
+        assert con.execute(
+            f"select _load_id from silver.{silver} where {key} = ?", [lonely]
+        ).fetchone() == (loads[0],)
+        assert con.execute(
+            f"select count(*) from gold.{gold} where {key} = ?", [lonely]
+        ).fetchone() == (0,)
 
 
 def test_the_incremental_build_processed_only_the_delta(warehouses):

@@ -1,6 +1,22 @@
-{#- Agents with at least one interaction (the seed's inner join). -#}
+{#- Agents with at least one interaction (the seed's inner join). Incrementally, the
+    rows of the touched agents are deleted (pre-hook) and inserted again, recomputed. -#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_touched_groups(['agent_id']) }}",
+) }}
+
+{%- set touched_agents = touched_keys('agent_id') %}
 
 with
+{%- if is_incremental() %}
+
+touched_agents as (
+{{ touched_agents }}
+
+),
+{%- endif %}
 
 interactions as (
 
@@ -9,6 +25,9 @@ interactions as (
         resolution_status
     from {{ ref('stg_retail__customer_service_interactions') }}
     where agent_id is not null
+    {%- if is_incremental() %}
+        and agent_id in (select agent_id from touched_agents)
+    {%- endif %}
 
 ),
 

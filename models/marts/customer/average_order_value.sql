@@ -1,8 +1,30 @@
 {#- Two grains in one relation (CONTRACT.md section 3): online orders per product,
     in-store transactions per store. Every status counts; a NULL product or store is
-    left out. -#}
+    left out. Incrementally, the rows of the touched products and stores are deleted
+    (pre-hook) and inserted again, recomputed. -#}
+
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_touched_groups(['product_id', 'store_id']) }}",
+) }}
+
+{%- set touched_products = touched_keys('product_id') %}
+{%- set touched_stores = touched_keys('store_id') %}
 
 with
+{%- if is_incremental() %}
+
+touched_products as (
+{{ touched_products }}
+
+),
+
+touched_stores as (
+{{ touched_stores }}
+
+),
+{%- endif %}
 
 online_transactions as (
 
@@ -11,6 +33,9 @@ online_transactions as (
         amount
     from {{ ref('stg_retail__online_transactions') }}
     where product_id is not null
+    {%- if is_incremental() %}
+        and product_id in (select product_id from touched_products)
+    {%- endif %}
 
 ),
 
@@ -21,6 +46,9 @@ instore_transactions as (
         amount
     from {{ ref('stg_retail__instore_transactions') }}
     where store_id is not null
+    {%- if is_incremental() %}
+        and store_id in (select store_id from touched_stores)
+    {%- endif %}
 
 ),
 

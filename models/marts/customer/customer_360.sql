@@ -1,14 +1,14 @@
 {#- One row per customer: both channels, loyalty and service in one profile. Counts
     and spends are 0, not NULL, when there is nothing. Incrementally, only the customers
-    the build's new records touch are recomputed (affected_customers). -#}
+    the build's new records touch are recomputed (touched_keys). -#}
 
-{%- set affected = affected_customers() %}
+{%- set touched_customers = touched_keys('customer_id') %}
 
 with
 {%- if is_incremental() %}
 
-affected_customers as (
-{{ affected }}
+touched_customers as (
+{{ touched_customers }}
 
 ),
 {%- endif %}
@@ -21,7 +21,7 @@ customers as (
         email
     from {{ ref('stg_retail__customers') }}
     {%- if is_incremental() %}
-    where customer_id in (select customer_id from affected_customers)
+    where customer_id in (select customer_id from touched_customers)
     {%- endif %}
 
 ),
@@ -36,7 +36,7 @@ customer_segments as (
         segment
     from {{ ref('customer_segments') }}
     {%- if is_incremental() %}
-    where customer_id in (select customer_id from affected_customers)
+    where customer_id in (select customer_id from touched_customers)
     {%- endif %}
 
 ),
@@ -49,7 +49,7 @@ online_transactions as (
     from {{ ref('stg_retail__online_transactions') }}
     where customer_id is not null
     {%- if is_incremental() %}
-        and customer_id in (select customer_id from affected_customers)
+        and customer_id in (select customer_id from touched_customers)
     {%- endif %}
 
 ),
@@ -63,7 +63,7 @@ instore_transactions as (
     from {{ ref('stg_retail__instore_transactions') }}
     where customer_id is not null
     {%- if is_incremental() %}
-        and customer_id in (select customer_id from affected_customers)
+        and customer_id in (select customer_id from touched_customers)
     {%- endif %}
 
 ),
@@ -76,7 +76,7 @@ loyalty_accounts as (
     from {{ ref('stg_retail__loyalty_accounts') }}
     where customer_id is not null
     {%- if is_incremental() %}
-        and customer_id in (select customer_id from affected_customers)
+        and customer_id in (select customer_id from touched_customers)
     {%- endif %}
 
 ),
@@ -89,7 +89,7 @@ interactions as (
     from {{ ref('stg_retail__customer_service_interactions') }}
     where customer_id is not null
     {%- if is_incremental() %}
-        and customer_id in (select customer_id from affected_customers)
+        and customer_id in (select customer_id from touched_customers)
     {%- endif %}
 
 ),

@@ -1,14 +1,14 @@
 {#- One row per customer; the segment is the first rule that holds (CONTRACT.md
     section 3). Thresholds are vars, tier ranks the tier_levels seed. Incrementally,
-    only the customers the build's new records touch are recomputed (affected_customers). -#}
+    only the customers the build's new records touch are recomputed (touched_keys). -#}
 
-{%- set affected = affected_customers() %}
+{%- set touched_customers = touched_keys('customer_id') %}
 
 with
 {%- if is_incremental() %}
 
-affected_customers as (
-{{ affected }}
+touched_customers as (
+{{ touched_customers }}
 
 ),
 {%- endif %}
@@ -18,7 +18,7 @@ customers as (
     select customer_id
     from {{ ref('stg_retail__customers') }}
     {%- if is_incremental() %}
-    where customer_id in (select customer_id from affected_customers)
+    where customer_id in (select customer_id from touched_customers)
     {%- endif %}
 
 ),
@@ -31,7 +31,7 @@ online_transactions as (
     from {{ ref('stg_retail__online_transactions') }}
     where customer_id is not null
     {%- if is_incremental() %}
-        and customer_id in (select customer_id from affected_customers)
+        and customer_id in (select customer_id from touched_customers)
     {%- endif %}
 
 ),
@@ -44,7 +44,7 @@ loyalty_accounts as (
     from {{ ref('stg_retail__loyalty_accounts') }}
     where customer_id is not null
     {%- if is_incremental() %}
-        and customer_id in (select customer_id from affected_customers)
+        and customer_id in (select customer_id from touched_customers)
     {%- endif %}
 
 ),
