@@ -1,6 +1,8 @@
 {{ config(schema='audit') }}
 
-{#- every table's classified records; the reason was set in the intermediate models -#}
+{#- every table's classified records; the reason was set in the intermediate models.
+    A malformed record was never classified: its `_classified_at` is this view's build,
+    so that the tests of every build read every malformed record (they are few). -#}
 {%- set tables = [
     'customers',
     'products',
@@ -23,7 +25,8 @@ malformed_records as (
         _source_file,
         _source_row,
         _load_id,
-        _lake_path
+        _lake_path,
+        {{ run_started_literal() }} as _classified_at
     from {{ ref('base_retail__malformed_records') }}
 
 ),
@@ -36,7 +39,8 @@ malformed_records as (
         _source_file,
         _source_row,
         _load_id,
-        _lake_path
+        _lake_path,
+        _classified_at
     from {{ ref('int_' ~ table ~ '__classified') }}
     where _rejection_reason is not null
 
@@ -61,7 +65,8 @@ final as (
         _source_file as source_file,
         _source_row as source_row,
         _load_id,
-        _lake_path
+        _lake_path,
+        _classified_at
     from rejected
 
 )
