@@ -7,8 +7,10 @@
 
     - a row test (not_null, accepted_values, relationships) reads the rows whose
       <column> is the relation's latest;
-    - a key test (unique, composite_key) reads every row whose first key column is among
-      those rows' keys, old rows included, so that a duplicate of a touched key is found.
+    - a key test (unique, composite_key) reads every row whose key is among those rows'
+      keys, old rows included, so that a duplicate of a touched key is found. The key is
+      the tested column, or a composite key's first column; `latest_build:<column>:<expr>`
+      names another expression that two rows of one key share (a more selective one).
 
     The latest time is read when the test is compiled, right after its model was built,
     and written as a literal (so that DuckDB skips older row groups). When every row has
@@ -23,7 +25,9 @@
     {%- if var('test_every_row', false) -%}
         {{ return(relation) }}
     {%- endif -%}
-    {%- set column = where.split(':', 1)[1] | trim -%}
+    {%- set parts = where.split(':', 2) -%}
+    {%- set column = parts[1] | trim -%}
+    {%- set scope_key = parts[2] | trim if parts | length > 2 else none -%}
     {%- set latest = '(select max(' ~ column ~ ') from ' ~ relation ~ ')' -%}
     {%- if execute and not var('offline_compile', false) and load_relation(relation) is not none -%}
         {%- set span = run_query('select min(' ~ column ~ '), max(' ~ column ~ ') from ' ~ relation) -%}
@@ -35,7 +39,9 @@
     {%- endif -%}
     {%- set kwargs = model.test_metadata.kwargs if model.test_metadata else {} -%}
     {%- set test_name = model.test_metadata.name if model.test_metadata else '' -%}
-    {%- if test_name == 'unique' -%}
+    {%- if test_name in ('unique', 'composite_key') and scope_key -%}
+        {%- set key = scope_key -%}
+    {%- elif test_name == 'unique' -%}
         {%- set key = kwargs.column_name -%}
     {%- elif test_name == 'composite_key' -%}
         {%- set key = kwargs.columns[0] -%}
