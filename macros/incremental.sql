@@ -258,6 +258,15 @@ select * from winners
         and _classified_at > {{ since }}
 {%- endmacro %}
 
+{#- In an incremental build of a gold model, the filter of a silver relation to the
+    touched keys: `<keyword> <column> in (select <column> from <touched>)`, touched
+    being the model's CTE of touched_keys(column); nothing on a full build. -#}
+{% macro only_touched(column, touched, keyword='and') -%}
+    {%- if is_incremental() -%}
+    {{ keyword }} {{ column }} in (select {{ column }} from {{ touched }})
+    {%- endif -%}
+{%- endmacro %}
+
 {#- Pre-hook of a gold aggregate built incrementally by append (average_order_value,
     agent_performance): on an incremental build, delete the rows of the touched keys,
     which the model then inserts again, recomputed. A key that lost its last

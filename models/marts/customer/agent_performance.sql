@@ -25,9 +25,7 @@ interactions as (
         resolution_status
     from {{ ref('stg_retail__customer_service_interactions') }}
     where agent_id is not null
-    {%- if is_incremental() %}
-        and agent_id in (select agent_id from touched_agents)
-    {%- endif %}
+        {{ only_touched('agent_id', 'touched_agents') }}
 
 ),
 

@@ -33,9 +33,7 @@ online_transactions as (
         amount
     from {{ ref('stg_retail__online_transactions') }}
     where product_id is not null
-    {%- if is_incremental() %}
-        and product_id in (select product_id from touched_products)
-    {%- endif %}
+        {{ only_touched('product_id', 'touched_products') }}
 
 ),
 
@@ -46,9 +44,7 @@ instore_transactions as (
         amount
     from {{ ref('stg_retail__instore_transactions') }}
     where store_id is not null
-    {%- if is_incremental() %}
-        and store_id in (select store_id from touched_stores)
-    {%- endif %}
+        {{ only_touched('store_id', 'touched_stores') }}
 
 ),
 

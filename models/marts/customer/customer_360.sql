@@ -20,9 +20,7 @@ customers as (
         name,
         email
     from {{ ref('stg_retail__customers') }}
-    {%- if is_incremental() %}
-    where customer_id in (select customer_id from touched_customers)
-    {%- endif %}
+    {{ only_touched('customer_id', 'touched_customers', 'where') }}
 
 ),
 
@@ -35,9 +33,7 @@ customer_segments as (
         tier_level,
         segment
     from {{ ref('customer_segments') }}
-    {%- if is_incremental() %}
-    where customer_id in (select customer_id from touched_customers)
-    {%- endif %}
+    {{ only_touched('customer_id', 'touched_customers', 'where') }}
 
 ),
 
@@ -48,9 +44,7 @@ online_transactions as (
         ordered_at
     from {{ ref('stg_retail__online_transactions') }}
     where customer_id is not null
-    {%- if is_incremental() %}
-        and customer_id in (select customer_id from touched_customers)
-    {%- endif %}
+        {{ only_touched('customer_id', 'touched_customers') }}
 
 ),
 
@@ -62,9 +56,7 @@ instore_transactions as (
         amount
     from {{ ref('stg_retail__instore_transactions') }}
     where customer_id is not null
-    {%- if is_incremental() %}
-        and customer_id in (select customer_id from touched_customers)
-    {%- endif %}
+        {{ only_touched('customer_id', 'touched_customers') }}
 
 ),
 
@@ -75,9 +67,7 @@ loyalty_accounts as (
         points_earned
     from {{ ref('stg_retail__loyalty_accounts') }}
     where customer_id is not null
-    {%- if is_incremental() %}
-        and customer_id in (select customer_id from touched_customers)
-    {%- endif %}
+        {{ only_touched('customer_id', 'touched_customers') }}
 
 ),
 
@@ -88,9 +78,7 @@ interactions as (
         resolution_status
     from {{ ref('stg_retail__customer_service_interactions') }}
     where customer_id is not null
-    {%- if is_incremental() %}
-        and customer_id in (select customer_id from touched_customers)
-    {%- endif %}
+        {{ only_touched('customer_id', 'touched_customers') }}
 
 ),
 

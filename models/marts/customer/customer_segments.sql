@@ -17,9 +17,7 @@ customers as (
 
     select customer_id
     from {{ ref('stg_retail__customers') }}
-    {%- if is_incremental() %}
-    where customer_id in (select customer_id from touched_customers)
-    {%- endif %}
+    {{ only_touched('customer_id', 'touched_customers', 'where') }}
 
 ),
 
@@ -30,9 +28,7 @@ online_transactions as (
         amount
     from {{ ref('stg_retail__online_transactions') }}
     where customer_id is not null
-    {%- if is_incremental() %}
-        and customer_id in (select customer_id from touched_customers)
-    {%- endif %}
+        {{ only_touched('customer_id', 'touched_customers') }}
 
 ),
 
@@ -43,9 +39,7 @@ loyalty_accounts as (
         tier_level
     from {{ ref('stg_retail__loyalty_accounts') }}
     where customer_id is not null
-    {%- if is_incremental() %}
-        and customer_id in (select customer_id from touched_customers)
-    {%- endif %}
+        {{ only_touched('customer_id', 'touched_customers') }}
 
 ),
 
