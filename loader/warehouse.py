@@ -571,14 +571,14 @@ class DuckDBWarehouse:
         loaded_at: datetime,
         tmp: Path,
         on_file: FileProgress | None,
-        ahead: ScanAhead | None = None,
+        ahead: ScanAhead,
     ) -> tuple[int, int]:
         where = f"{lf.file} (lake: {lf.path})"
         stored = lake.file_path(lf)
         with nullcontext(stored) if stored is not None else lake.local_copy(lf) as path:
             header = read_header(path, extract, where)
             read = file_read(extract, lf, path, header.fields, header.positions, loaded_at)
-            scanned = ahead.take(lf, read) if ahead is not None else ScanAhead.NOT_SCANNED
+            scanned = ahead.take(lf, read)
             if scanned is ScanAhead.NOT_SCANNED:
                 scanned = scan_file(read)
             if scanned is not None:

@@ -18,16 +18,28 @@
     {{ return(['_record_key', '_source_file', '_source_row', '_load_id', '_loaded_at', '_lake_path']) }}
 {%- endmacro %}
 
-{#- The latest _load_id in a relation, as a SQL string literal ('' when it is empty).
-    A literal, not a subquery, so that DuckDB drops the earlier loads' files from the
-    raw views' union at plan time instead of reading them to filter them. The offline
-    T-SQL compile never asks the warehouse: it shows a placeholder. -#}
-{% macro load_watermark(relation) -%}
+{#- The largest value of a column in a relation, as a Python value (none when the
+    relation is empty). None as well at parse time, and under the offline T-SQL compile,
+    which never asks the warehouse. -#}
+{% macro latest_value(relation, column) -%}
     {%- if var('offline_compile', false) or not execute -%}
-        {{ return(dbt.string_literal('')) }}
+        {{ return(none) }}
     {%- endif -%}
-    {%- set result = run_query('select max(_load_id) as watermark from ' ~ relation) -%}
-    {%- set value = result.columns[0].values()[0] -%}
+    {%- set result = run_query('select max(' ~ column ~ ') as latest from ' ~ relation) -%}
+    {{ return(result.columns[0].values()[0]) }}
+{%- endmacro %}
+
+{#- A datetime as a typed literal of the warehouse's datetime type (microseconds). -#}
+{% macro datetime_literal(value) -%}
+    cast({{ dbt.string_literal(value.strftime('%Y-%m-%d %H:%M:%S.%f')) }} as {{ type_datetime() }})
+{%- endmacro %}
+
+{#- The latest _load_id in a relation, as a SQL string literal ('' when it is empty, at
+    parse time and offline). A literal, not a subquery, so that DuckDB drops the earlier
+    loads' files from the raw views' union at plan time instead of reading them to
+    filter them. -#}
+{% macro load_watermark(relation) -%}
+    {%- set value = latest_value(relation, '_load_id') -%}
     {{ return(dbt.string_literal(value if value is not none else '')) }}
 {%- endmacro %}
 
@@ -35,20 +47,18 @@
     records a build classifies and the `_built_at` of the gold rows it computes. Every
     model of one invocation gets the same value. -#}
 {% macro run_started_literal() -%}
-    cast({{ dbt.string_literal(run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')) }} as {{ type_datetime() }})
+    {{ datetime_literal(run_started_at) }}
 {%- endmacro %}
 
 {#- The latest value of a timestamp column in a relation, as a typed literal
-    (1900-01-01 when the relation is empty). A literal, not a subquery, so that the
-    engine skips the older row groups. -#}
+    (1900-01-01 when the relation is empty, at parse time and offline). A literal, not a
+    subquery, so that the engine skips the older row groups. -#}
 {% macro time_watermark(relation, column) -%}
-    {%- set value = none -%}
-    {%- if execute and not var('offline_compile', false) -%}
-        {%- set result = run_query('select max(' ~ column ~ ') as watermark from ' ~ relation) -%}
-        {%- set value = result.columns[0].values()[0] -%}
+    {%- set value = latest_value(relation, column) -%}
+    {%- if value is none -%}
+        {%- set value = modules.datetime.datetime(1900, 1, 1) -%}
     {%- endif -%}
-    {%- set text = value.strftime('%Y-%m-%d %H:%M:%S.%f') if value is not none else '1900-01-01 00:00:00.000000' -%}
-    cast({{ dbt.string_literal(text) }} as {{ type_datetime() }})
+    {{ datetime_literal(value) }}
 {%- endmacro %}
 
 {#- The body of int_<table>__classified: every raw record with its fate (base_records:
@@ -220,7 +230,7 @@ select * from final
     silver. Incrementally: the winners among the records classified since silver's
     latest `_classified_at`. A build reclassifies every record of each key (or
     partition) it touches, so those are every winner of the touched keys; they replace
-    the keys' rows (delete+insert on partition_column, the model's unique_key), and no
+    the keys' rows (delete+insert on the model's unique_key, the partition column), and no
     other row of silver is read. -#}
 {% macro silver_rows(classified, columns) -%}
 {%- set lineage = ['_source_file', '_source_row', '_load_id', '_loaded_at', '_classified_at'] -%}

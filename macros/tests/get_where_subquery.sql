@@ -35,7 +35,7 @@
         {%- if first is none or first == last -%}
             {{ return(relation) }}  {#- every row is the latest build's -#}
         {%- endif -%}
-        {%- set latest = 'cast(' ~ dbt.string_literal(last.strftime('%Y-%m-%d %H:%M:%S.%f')) ~ ' as ' ~ type_datetime() ~ ')' -%}
+        {%- set latest = datetime_literal(last) -%}
     {%- endif -%}
     {%- set kwargs = model.test_metadata.kwargs if model.test_metadata else {} -%}
     {%- set test_name = model.test_metadata.name if model.test_metadata else '' -%}
