@@ -47,8 +47,11 @@ def test_every_phase_is_measured(smoke: tuple[dict, str, Path]) -> None:
         phase = scale["phases"][key]
         assert phase["ok"], key
         assert phase["seconds"] > 0, key
-        assert phase["rows"] > 0 and phase["rows_per_s"] > 0, key
         assert phase["peak_rss_mb"] > 0, key
+        if key == "dbt_build_noop":  # no new load: nothing to process
+            assert phase["rows"] == 0 and phase["rows_per_s"] is None
+        else:
+            assert phase["rows"] > 0 and phase["rows_per_s"] > 0, key
 
 
 def test_rows_floor_and_ratios(smoke: tuple[dict, str, Path]) -> None:
@@ -64,6 +67,12 @@ def test_rows_floor_and_ratios(smoke: tuple[dict, str, Path]) -> None:
     )
     assert scale["pipeline_over_floor"] > 1
     assert scale["incremental_over_full"] > 0
+    assert scale["noop_over_full"] == pytest.approx(
+        scale["phases"]["dbt_build_noop"]["seconds"] / scale["phases"]["dbt_build"]["seconds"],
+        abs=0.001,
+    )
+    noop = scale["dbt_build_noop_nodes"]
+    assert noop["statuses"].get("error", 0) == 0 and noop["by_type"]["model"]["count"] > 0
     assert scale["pipeline_peak_rss_mb"] > 0
     assert 0 < scale["delta_rows"]["total"] < scale["rows"]["total"]
     assert set(scale["delta_keys"]) == set(scale["rows"]["tables"])
@@ -76,6 +85,7 @@ def test_rows_floor_and_ratios(smoke: tuple[dict, str, Path]) -> None:
 def test_markdown_table_rows(smoke: tuple[dict, str, Path]) -> None:
     _, md, tmp = smoke
     assert "| scale | records (online) | floor s |" in md
+    assert "| no-op build s | no-op / full |" in md
     assert any(line.startswith("| 100 | ") for line in md.splitlines())
     for _, label, _ in run.PHASES:
         if label.startswith("dbt parse"):
