@@ -1,7 +1,9 @@
 """The floor: DuckDB reading every file of a source folder once, typed, into memory.
 
-``python -m bench.floor DIR`` runs, for each of the nine extracts, ``create table ... as
-select * from read_csv(file, columns = {...})`` in a fresh in-memory DuckDB, with each
+``python -m bench.floor DIR [--into FILE]`` runs, for each of the nine extracts, ``create
+table ... as select * from read_csv(file, columns = {...})`` in a fresh in-memory DuckDB
+(or, with ``--into``, a fresh DuckDB file, which is what a warehouse pays to keep the
+records: then a final ``checkpoint`` is timed too), with each
 column typed as the contract declares it (int as BIGINT, decimal as DECIMAL(18,2),
 datetime as TIMESTAMP, date as DATE, text as VARCHAR), in the file's own column order.
 Records that do not fit (the generator's dirt) are skipped with ``ignore_errors``: the
@@ -42,8 +44,11 @@ def typed_columns(path: Path, types: dict[str, str]) -> str:
     return "{" + ", ".join(cols) + "}"
 
 
-def read_floor(source: Path) -> dict[str, dict[str, float]]:
-    con = duckdb.connect()  # in memory
+def read_floor(source: Path, into: Path | None = None) -> dict[str, dict[str, float]]:
+    if into is not None:
+        for p in (into, into.with_name(into.name + ".wal")):
+            p.unlink(missing_ok=True)
+    con = duckdb.connect(str(into) if into is not None else ":memory:")
     out: dict[str, dict[str, float]] = {}
     try:
         for e in EXTRACTS:
@@ -60,17 +65,27 @@ def read_floor(source: Path) -> dict[str, dict[str, float]]:
             seconds = time.perf_counter() - t0
             rows = con.execute(f"select count(*) from {e.table}").fetchone()[0]
             out[e.file] = {"seconds": seconds, "rows": rows}
+        if into is not None:
+            t0 = time.perf_counter()
+            con.execute("checkpoint")
+            out["checkpoint"] = {"seconds": time.perf_counter() - t0, "rows": 0}
     finally:
         con.close()
+        if into is not None:
+            for p in (into, into.with_name(into.name + ".wal")):
+                p.unlink(missing_ok=True)
     return out
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
+    into = None
+    if len(args) == 3 and args[1] == "--into":
+        args, into = args[:1], Path(args[2])
     if len(args) != 1:
-        print("usage: python -m bench.floor SOURCE_DIR", file=sys.stderr)
+        print("usage: python -m bench.floor SOURCE_DIR [--into DUCKDB_FILE]", file=sys.stderr)
         return 2
-    print(json.dumps(read_floor(Path(args[0]))))
+    print(json.dumps(read_floor(Path(args[0]), into)))
     return 0
 
 

@@ -62,6 +62,12 @@ def test_rows_floor_and_ratios(smoke: tuple[dict, str, Path]) -> None:
     assert set(scale["rows"]["tables"]) == {e.table for e in run.EXTRACTS}
     floor = scale["phases"]["floor"]
     assert len(floor["files"]) == 9 and floor["rows_read"] > 0 and floor["seconds"] > 0
+    written = scale["phases"]["floor_file"]  # the same reads, into a DuckDB file
+    assert set(written["files"]) == set(floor["files"]) | {"checkpoint"}
+    assert written["rows_read"] == floor["rows_read"]
+    assert scale["pipeline_over_floor_file"] == pytest.approx(
+        scale["pipeline_seconds"] / written["seconds"], abs=0.01
+    )
     assert scale["pipeline_seconds"] == pytest.approx(
         scale["phases"]["bootstrap"]["seconds"] + scale["phases"]["dbt_build"]["seconds"], abs=0.01
     )
