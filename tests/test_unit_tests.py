@@ -9,12 +9,11 @@ module does, on the session's warehouse.
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.warehouse_fixture import DBT, REPO, Warehouse, built_warehouse
+from tests.warehouse_fixture import Warehouse, built_warehouse
 
 pytestmark = pytest.mark.slow
 
@@ -22,18 +21,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
     return built_warehouse(tmp_path_factory)
-
-
-def dbt(wh: Warehouse, target: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """dbt on the session's warehouse, with its own target folder (the shared one is
-    the docs tests')."""
-    return subprocess.run(
-        [DBT, *args, "--target-path", str(target), "--log-path", str(target)],
-        cwd=REPO,
-        env=wh.env(),
-        capture_output=True,
-        text=True,
-    )
 
 
 def unit_tests_in_manifest(target: Path) -> set[str]:
@@ -45,8 +32,8 @@ def test_a_default_build_leaves_out_the_unit_tests_and_nothing_else(
     warehouse: Warehouse, tmp_path: Path
 ) -> None:
     every = ["ls", "--output", "json", "--output-keys", "unique_id", "--quiet"]
-    default = dbt(warehouse, tmp_path, *every)
-    everything = dbt(warehouse, tmp_path, *every, "--selector", "everything")
+    default = warehouse.dbt(*every, target=tmp_path)
+    everything = warehouse.dbt(*every, "--selector", "everything", target=tmp_path)
     for p in (default, everything):
         assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
     ids = [
@@ -61,7 +48,7 @@ def test_a_default_build_leaves_out_the_unit_tests_and_nothing_else(
 
 
 def test_the_unit_tests_pass_when_selected(warehouse: Warehouse, tmp_path: Path) -> None:
-    p = dbt(warehouse, tmp_path, "test", "--select", "test_type:unit")
+    p = warehouse.dbt("test", "--select", "test_type:unit", target=tmp_path)
     assert p.returncode == 0, p.stdout[-4000:]
     results = json.loads((tmp_path / "run_results.json").read_text())["results"]
     assert {r["unique_id"] for r in results} == unit_tests_in_manifest(tmp_path)

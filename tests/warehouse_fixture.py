@@ -42,21 +42,22 @@ class Warehouse:
         env["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
         return env
 
-    def dbt_args(self, *args: str) -> list[str]:
-        """A dbt command line with this warehouse's target and log folders."""
+    def dbt_args(self, *args: str, target: Path | None = None) -> list[str]:
+        """A dbt command line with this warehouse's target and log folders (or another
+        folder for both, so that the shared target's artifacts stay as they are)."""
         return [
             DBT,
             *args,
             "--target-path",
-            str(self.target),
+            str(target or self.target),
             "--log-path",
-            str(self.work / "logs"),
+            str(target or self.work / "logs"),
         ]
 
-    def dbt(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def dbt(self, *args: str, target: Path | None = None) -> subprocess.CompletedProcess[str]:
         """Run dbt from the repository root and wait for it."""
         return subprocess.run(
-            self.dbt_args(*args),
+            self.dbt_args(*args, target=target),
             cwd=REPO,
             env=self.env(),
             capture_output=True,
