@@ -44,10 +44,15 @@ def typed_columns(path: Path, types: dict[str, str]) -> str:
     return "{" + ", ".join(cols) + "}"
 
 
+def remove_database(path: Path) -> None:
+    """A DuckDB file and its write-ahead log, if they are there."""
+    for p in (path, path.with_name(path.name + ".wal")):
+        p.unlink(missing_ok=True)
+
+
 def read_floor(source: Path, into: Path | None = None) -> dict[str, dict[str, float]]:
     if into is not None:
-        for p in (into, into.with_name(into.name + ".wal")):
-            p.unlink(missing_ok=True)
+        remove_database(into)
     con = duckdb.connect(str(into) if into is not None else ":memory:")
     out: dict[str, dict[str, float]] = {}
     try:
@@ -72,8 +77,7 @@ def read_floor(source: Path, into: Path | None = None) -> dict[str, dict[str, fl
     finally:
         con.close()
         if into is not None:
-            for p in (into, into.with_name(into.name + ".wal")):
-                p.unlink(missing_ok=True)
+            remove_database(into)
     return out
 
 

@@ -325,7 +325,7 @@ def phase_result(m: dict[str, Any], rows: int | None) -> dict[str, Any]:
     }
     if rows is not None:
         out["rows"] = rows
-        out["rows_per_s"] = round(rows / m["seconds"]) if m["seconds"] > 0 else None
+        out["rows_per_s"] = round(rows / m["seconds"]) if rows and m["seconds"] > 0 else None
     return out
 
 
@@ -440,7 +440,6 @@ def run_scale(
     # What every build costs whatever it loads: dbt itself, the views, the tests, and the
     # incremental models finding nothing new. It bounds the incremental ratio from below.
     step("dbt_build_noop", dbt_cmd("build", work), rows=0)
-    ph["dbt_build_noop"]["rows_per_s"] = None
     res["dbt_build_noop_nodes"] = dbt_nodes(work / "target")
     keep_run_results(work, "dbt_build_noop")
 
