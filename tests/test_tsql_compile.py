@@ -373,27 +373,17 @@ def test_every_dispatched_macro_has_tsql_variants():
 # --- offline compiles ----------------------------------------------------------------------
 
 
-def compile_offline(target: str, tmp: Path, incremental: bool = False) -> tuple[Path, float]:
-    """``dbt compile --target <target>`` with placeholders and no server; the manifest.
-    With ``incremental``, the incremental models only, their incremental branch."""
-    out = tmp / f"tsql-{target}{'-incremental' if incremental else ''}"
-    branch = (
-        [
-            "--vars",
-            "{offline_compile: true, offline_incremental: true}",
-            "--select",
-            "config.materialized:incremental",
-        ]
-        if incremental
-        else ["--vars", "{offline_compile: true}"]
-    )
-    env = {
+def offline_env() -> dict[str, str]:
+    return {
         **os.environ,
         **PLACEHOLDERS,
         "DBT_PROFILES_DIR": str(REPO),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    t0 = time.perf_counter()
+
+
+def dbt_offline(target: str, out: Path, args: list[str]) -> subprocess.CompletedProcess:
+    """``dbt compile --target <target>`` with placeholders and no server, into ``out``."""
     r = subprocess.run(
         [
             str(DBT),
@@ -402,25 +392,59 @@ def compile_offline(target: str, tmp: Path, incremental: bool = False) -> tuple[
             target,
             "--no-populate-cache",
             "--no-introspect",
-            *branch,
+            *args,
             "--target-path",
             str(out),
             "--log-path",
             str(out / "logs"),
-            "--no-partial-parse",
             "--no-use-colors",
         ],
         cwd=REPO,
-        env=env,
+        env=offline_env(),
         capture_output=True,
         text=True,
         timeout=600,
     )
-    seconds = time.perf_counter() - t0
     assert r.returncode == 0, f"dbt compile --target {target} failed:\n{r.stdout[-4000:]}"
     log = (out / "logs" / "dbt.log").read_text(encoding="utf-8", errors="replace")
     assert "Opening a new connection" not in log or "placeholder.invalid" not in log
-    return out / "manifest.json", seconds
+    return r
+
+
+def compile_offline(target: str, tmp: Path, incremental: bool = False) -> tuple[Path, float]:
+    """``dbt compile --target <target>`` with placeholders and no server; the manifest.
+    With ``incremental``, the incremental models only, their incremental branch."""
+    out = tmp / f"tsql-{target}{'-incremental' if incremental else ''}"
+    branch = (
+        [
+            "--vars",
+            json.dumps(OFFLINE_INCREMENTAL),
+            "--select",
+            "config.materialized:incremental",
+        ]
+        if incremental
+        else ["--vars", "{offline_compile: true}"]
+    )
+    t0 = time.perf_counter()
+    dbt_offline(target, out, [*branch, "--no-partial-parse"])
+    return out / "manifest.json", time.perf_counter() - t0
+
+
+OFFLINE_INCREMENTAL = {"offline_compile": True, "offline_incremental": True}
+
+
+def compile_hook_offline(target: str, out: Path, hook: str, depends_on: list[str]) -> str:
+    """A model's pre-hook (its Jinja, from the manifest) rendered as the incremental branch
+    renders it, by ``dbt compile --inline`` in the project compiled into ``out`` (so that
+    dbt parses nothing again). ``this`` is then the inline node, not the model."""
+    hints = "".join(f"-- depends_on: {{{{ ref('{name}') }}}}\n" for name in depends_on)
+    inline = hints + "{{ config(materialized='incremental') }}" + hook
+    r = dbt_offline(
+        target, out, ["--vars", json.dumps(OFFLINE_INCREMENTAL), "--inline", inline, "--quiet"]
+    )
+    return "\n".join(
+        line for line in r.stdout.splitlines() if not line.startswith("-- depends_on:")
+    ).strip()
 
 
 def compiled_nodes(manifest: Path) -> Iterator[tuple[str, str]]:
@@ -475,9 +499,31 @@ def test_incremental_branches_compile_offline_as_valid_tsql(target, tmp_path):
             assert config["incremental_strategy"] == "append", uid
             hooks = [h["sql"] for h in config["pre-hook"]]
             assert len(hooks) == 1 and "delete_touched_groups" in hooks[0], (uid, hooks)
+            check_delete_hook(target, manifest.parent, hooks[0], configs[uid])
         else:
             assert config["incremental_strategy"] == "delete+insert", uid
             assert isinstance(config["unique_key"], str), uid  # one column: portable deletes
+
+
+def check_delete_hook(target: str, out: Path, hook: str, node: dict) -> None:
+    """The pre-hook of a gold aggregate appended incrementally: one DELETE of the rows whose
+    key columns (any of them) the new records touch, valid T-SQL."""
+    keys = re.findall(r"'(\w+)'", hook)
+    assert keys, hook
+    sql = compile_hook_offline(target, out, hook, ["int_records__touched"])
+    assert tsql_problems(sql) == [], sql
+    (statement,) = sqlglot.parse(sql, read="tsql")
+    assert isinstance(statement, exp.Delete), sql
+    assert statement.this.name == "inline_query", sql  # the model's own relation at run time
+    touched = list(statement.find_all(exp.In))
+    assert [i.this.name for i in touched] == keys, sql
+    for i in touched:
+        assert {t.name for t in i.args["query"].find_all(exp.Table)} == {
+            "int_records__touched"
+        }, sql
+    # the incremental branch: the records classified after the model's own watermark
+    assert sql.count("_classified_at > cast('1900-01-01 00:00:00.000000' as") == len(keys), sql
+    assert node["config"]["materialized"] == "incremental"
 
 
 # --- engine settings (part 3) --------------------------------------------------------------
