@@ -256,8 +256,8 @@ select * from winners
 {#- The keys (customer_id, product_id, store_id or agent_id) whose gold rows an
     incremental build of a gold model recomputes: those of the records classified since
     the model's latest `_built_at` (int_records__touched), as a select of distinct keys.
-    A gold row depends only on the silver rows of its key; vars and the tier seed are not
-    tracked, so a change to them needs `--full-refresh`. Call it once outside any
+    A gold row depends only on the silver rows of its key, and on the segment rules, which
+    segment_rules_changed watches. Call it once outside any
     `is_incremental()` branch as well: its ref is resolved at parse time. -#}
 {% macro touched_keys(column) -%}
 {%- set touched = ref('int_records__touched') -%}
@@ -270,11 +270,43 @@ select * from winners
 
 {#- In an incremental build of a gold model, the filter of a silver relation to the
     touched keys: `<keyword> <column> in (select <column> from <touched>)`, touched
-    being the model's CTE of touched_keys(column); nothing on a full build. -#}
-{% macro only_touched(column, touched, keyword='and') -%}
-    {%- if is_incremental() -%}
+    being the model's CTE of touched_keys(column); nothing on a full build, nor when
+    every_key (the segment rules changed: segment_rules_changed). -#}
+{% macro only_touched(column, touched, keyword='and', every_key=false) -%}
+    {%- if is_incremental() and not every_key -%}
     {{ keyword }} {{ column }} in (select {{ column }} from {{ touched }})
     {%- endif -%}
+{%- endmacro %}
+
+{#- The segment rules (CONTRACT.md, gold.customer_segments) as one digest: the vars
+    high_value_min_spend and loyalty_champion_tiers and the content of the tier_levels
+    seed. Every row of customer_segments and customer_360 carries the digest of the rules
+    that computed it (`_segment_rules`). -#}
+{% macro segment_rules_digest() -%}
+    {#- (a unit test's graph has no nodes) -#}
+    {%- set seed = (graph.get('nodes') or {}).get('seed.customer360.tier_levels') -%}
+    {%- set rules = [
+        var('high_value_min_spend'),
+        var('loyalty_champion_tiers'),
+        seed.checksum.checksum if seed else '',
+    ] -%}
+    {{ return(local_md5(tojson(rules))) }}
+{%- endmacro %}
+
+{#- Whether an incremental build of a model with `_segment_rules` must recompute every
+    customer: a row it keeps was computed by other rules (a var or the seed changed since).
+    The touched keys alone would leave those rows as the old rules computed them. False
+    on a full build, on an empty relation, at parse time and offline. -#}
+{% macro segment_rules_changed() -%}
+    {%- if not is_incremental() or var('offline_compile', false) or not execute -%}
+        {{ return(false) }}
+    {%- endif -%}
+    {%- set result = run_query(
+        'select min(_segment_rules) as low, max(_segment_rules) as high from ' ~ this
+    ) -%}
+    {%- set low, high = result.rows[0][0], result.rows[0][1] -%}
+    {%- set digest = segment_rules_digest() -%}
+    {{ return(low is not none and (low != digest or high != digest)) }}
 {%- endmacro %}
 
 {#- Pre-hook of a gold aggregate built incrementally by append (average_order_value,

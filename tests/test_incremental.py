@@ -541,3 +541,50 @@ def test_data_tests_read_what_the_latest_build_wrote(warehouses, tmp_path):
     daily = run_dbt(unique_order, db, tmp_path)
     assert daily.returncode == 1, daily.stdout[-2000:]
     assert "Got 1 result" in daily.stdout
+
+
+def test_changed_segment_rules_recompute_every_customer(warehouses, tmp_path):
+    """The segment rules change (two vars), and no new load arrives: the incremental build
+    recomputes every customer of customer_segments and customer_360 (the touched keys alone
+    would be none), which then equal a full rebuild under the new rules."""
+    con, *_ = warehouses
+    paths = dict(con.execute("select database_name, path from duckdb_databases()").fetchall())
+    rules = ["--vars", "{high_value_min_spend: 200, loyalty_champion_tiers: [Gold, Platinum]}"]
+    gold = ["-s", "customer_segments", "customer_360"]
+    db = {}
+    for name, source in (("a", paths["incremental"]), ("b", paths["c360"])):
+        (tmp_path / name).mkdir()
+        db[name] = tmp_path / name / "c360.duckdb"  # the catalog name the compiled SQL uses
+        shutil.copy(source, db[name])
+    # (the unit tests' fixtures assume the default rules)
+    daily = build(
+        ["build", *gold, *rules, "--exclude-resource-type", "unit_test"], db["a"], tmp_path / "a"
+    )
+    assert {daily[m]["status"] for m in ("customer_segments", "customer_360")} == {"success"}
+    build(["build", "--full-refresh", *gold, *rules, *NO_TESTS], db["b"], tmp_path / "b")
+    with duckdb.connect(str(db["a"]), read_only=True) as a:
+        a.execute(f"attach '{db['b']}' as rebuilt (read_only)")
+        a.execute(f"attach '{paths['incremental']}' as before (read_only)")
+        for relation in ("gold.customer_segments", "gold.customer_360"):
+            built = a.execute(f"select count(distinct _built_at) from {relation}").fetchone()
+            assert built == (1,), relation  # every row recomputed by the daily build
+            columns = ", ".join(
+                c
+                for (c,) in a.execute(
+                    "select column_name from information_schema.columns where table_catalog = "
+                    "'c360' and table_schema = 'gold' and table_name = ? "
+                    "order by ordinal_position",
+                    [relation.split(".")[1]],
+                ).fetchall()
+                if c != "_built_at"
+            )
+            for x, y in ((relation, f"rebuilt.{relation}"), (f"rebuilt.{relation}", relation)):
+                extra = a.execute(
+                    f"select {columns} from {x} except all select {columns} from {y}"
+                ).fetchall()
+                assert extra == [], f"{x} has rows that {y} lacks: {extra[:5]}"
+        changed = a.execute(
+            "select count(*) from gold.customer_360 as now join before.gold.customer_360 as was "
+            "using (customer_id) where now.segment <> was.segment"
+        ).fetchone()[0]
+        assert changed > 0  # the new rules moved customers to other segments

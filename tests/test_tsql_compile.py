@@ -518,9 +518,8 @@ def check_delete_hook(target: str, out: Path, hook: str, node: dict) -> None:
     touched = list(statement.find_all(exp.In))
     assert [i.this.name for i in touched] == keys, sql
     for i in touched:
-        assert {t.name for t in i.args["query"].find_all(exp.Table)} == {
-            "int_records__touched"
-        }, sql
+        tables = {t.name for t in i.args["query"].find_all(exp.Table)}
+        assert tables == {"int_records__touched"}, sql
     # the incremental branch: the records classified after the model's own watermark
     assert sql.count("_classified_at > cast('1900-01-01 00:00:00.000000' as") == len(keys), sql
     assert node["config"]["materialized"] == "incremental"

@@ -1,8 +1,11 @@
 {#- One row per customer: both channels, loyalty and service in one profile. Counts
     and spends are 0, not NULL, when there is nothing. Incrementally, only the customers
-    the build's new records touch are recomputed (touched_keys). -#}
+    the build's new records touch are recomputed (touched_keys),
+    or every customer when the segment rules changed (segment_rules_changed). -#}
 
 {%- set touched_customers = touched_keys('customer_id') %}
+{#- other segment rules than those of the rows kept: every customer, as a full build -#}
+{%- set every_customer = segment_rules_changed() %}
 
 with
 {%- if is_incremental() %}
@@ -20,7 +23,7 @@ customers as (
         name,
         email
     from {{ ref('stg_retail__customers') }}
-    {{ only_touched('customer_id', 'touched_customers', 'where') }}
+    {{ only_touched('customer_id', 'touched_customers', 'where', every_key=every_customer) }}
 
 ),
 
@@ -33,7 +36,7 @@ customer_segments as (
         tier_level,
         segment
     from {{ ref('customer_segments') }}
-    {{ only_touched('customer_id', 'touched_customers', 'where') }}
+    {{ only_touched('customer_id', 'touched_customers', 'where', every_key=every_customer) }}
 
 ),
 
@@ -44,7 +47,7 @@ online_transactions as (
         ordered_at
     from {{ ref('stg_retail__online_transactions') }}
     where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers') }}
+        {{ only_touched('customer_id', 'touched_customers', every_key=every_customer) }}
 
 ),
 
@@ -56,7 +59,7 @@ instore_transactions as (
         amount
     from {{ ref('stg_retail__instore_transactions') }}
     where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers') }}
+        {{ only_touched('customer_id', 'touched_customers', every_key=every_customer) }}
 
 ),
 
@@ -67,7 +70,7 @@ loyalty_accounts as (
         points_earned
     from {{ ref('stg_retail__loyalty_accounts') }}
     where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers') }}
+        {{ only_touched('customer_id', 'touched_customers', every_key=every_customer) }}
 
 ),
 
@@ -78,7 +81,7 @@ interactions as (
         resolution_status
     from {{ ref('stg_retail__customer_service_interactions') }}
     where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers') }}
+        {{ only_touched('customer_id', 'touched_customers', every_key=every_customer) }}
 
 ),
 
@@ -188,6 +191,7 @@ final as (
         cast(service_interactions as {{ type_count() }}) as service_interactions,
         cast(unresolved_interactions as {{ type_count() }}) as unresolved_interactions,
         cast(segment as {{ type_text(20) }}) as segment,
+        cast({{ dbt.string_literal(segment_rules_digest()) }} as {{ type_text(32) }}) as _segment_rules,
         {{ run_started_literal() }} as _built_at
     from joined
 

@@ -1,8 +1,11 @@
 {#- One row per customer; the segment is the first rule that holds (CONTRACT.md
     section 3). Thresholds are vars, tier ranks the tier_levels seed. Incrementally,
-    only the customers the build's new records touch are recomputed (touched_keys). -#}
+    only the customers the build's new records touch are recomputed (touched_keys),
+    or every customer when the segment rules changed (segment_rules_changed). -#}
 
 {%- set touched_customers = touched_keys('customer_id') %}
+{#- other segment rules than those of the rows kept: every customer, as a full build -#}
+{%- set every_customer = segment_rules_changed() %}
 
 with
 {%- if is_incremental() %}
@@ -17,7 +20,7 @@ customers as (
 
     select customer_id
     from {{ ref('stg_retail__customers') }}
-    {{ only_touched('customer_id', 'touched_customers', 'where') }}
+    {{ only_touched('customer_id', 'touched_customers', 'where', every_key=every_customer) }}
 
 ),
 
@@ -28,7 +31,7 @@ online_transactions as (
         amount
     from {{ ref('stg_retail__online_transactions') }}
     where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers') }}
+        {{ only_touched('customer_id', 'touched_customers', every_key=every_customer) }}
 
 ),
 
@@ -39,7 +42,7 @@ loyalty_accounts as (
         tier_level
     from {{ ref('stg_retail__loyalty_accounts') }}
     where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers') }}
+        {{ only_touched('customer_id', 'touched_customers', every_key=every_customer) }}
 
 ),
 
@@ -117,6 +120,7 @@ final as (
             end
             as {{ type_text(20) }}
         ) as segment,
+        cast({{ dbt.string_literal(segment_rules_digest()) }} as {{ type_text(32) }}) as _segment_rules,
         {{ run_started_literal() }} as _built_at
     from joined
 
