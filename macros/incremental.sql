@@ -270,12 +270,30 @@ select * from winners
 
 {#- In an incremental build of a gold model, the filter of a silver relation to the
     touched keys: `<keyword> <column> in (select <column> from <touched>)`, touched
-    being the model's CTE of touched_keys(column); nothing on a full build, nor when
-    every_key (the segment rules changed: segment_rules_changed). -#}
+    being the model's CTE of touched_keys(column); `<keyword> 1 = 0` when no key is
+    touched (a build with no new records), so that the engine reads nothing instead of
+    probing every row against an empty set; nothing on a full build, nor when every_key
+    (the segment rules changed: segment_rules_changed). -#}
 {% macro only_touched(column, touched, keyword='and', every_key=false) -%}
     {%- if is_incremental() and not every_key -%}
+    {%- if any_key_touched(column) -%}
     {{ keyword }} {{ column }} in (select {{ column }} from {{ touched }})
+    {%- else -%}
+    {{ keyword }} 1 = 0
     {%- endif -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- Whether touched_keys(column) has any key, asked of the warehouse (an EXISTS, which
+    stops at the first); true at parse time and offline (no query then). -#}
+{% macro any_key_touched(column) -%}
+    {%- if var('offline_compile', false) or not execute -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set result = run_query(
+        'select case when exists (' ~ touched_keys(column) ~ '\n) then 1 else 0 end as touched'
+    ) -%}
+    {{ return(result.columns[0].values()[0] == 1) }}
 {%- endmacro %}
 
 {#- The segment rules (CONTRACT.md, gold.customer_segments) as one digest: the vars

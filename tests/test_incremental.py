@@ -588,3 +588,31 @@ def test_changed_segment_rules_recompute_every_customer(warehouses, tmp_path):
             "using (customer_id) where now.segment <> was.segment"
         ).fetchone()[0]
         assert changed > 0  # the new rules moved customers to other segments
+
+
+def test_a_build_with_no_new_records_reads_no_silver_row_for_gold(warehouses, tmp_path):
+    """No new load: the gold models' incremental queries filter with `1 = 0` (no key is
+    touched) instead of probing every silver row against an empty set, and every gold
+    relation stays as it was."""
+    con, *_ = warehouses
+    (path,) = con.execute(
+        "select path from duckdb_databases() where database_name = 'incremental'"
+    ).fetchone()
+    db = tmp_path / "c360.duckdb"  # the catalog name the compiled SQL uses
+    shutil.copy(path, db)
+    gold = ["customer_segments", "customer_360", "average_order_value", "agent_performance"]
+    results = build(["build", "-s", *gold, *NO_TESTS], db, tmp_path)
+    compiled = tmp_path / "target" / "compiled" / "customer360" / "models" / "marts" / "customer"
+    for model in gold:
+        assert results[model]["status"] == "success"
+        sql = (compiled / f"{model}.sql").read_text()
+        assert "1 = 0" in sql and "in (select" not in sql, model
+    with duckdb.connect(str(db), read_only=True) as after:
+        after.execute(f"attach '{path}' as before (read_only)")
+        for model in gold:
+            x, y = f"gold.{model}", f"before.gold.{model}"
+            changed = after.execute(
+                f"(select * from {x} except all select * from {y}) union all "
+                f"(select * from {y} except all select * from {x})"
+            ).fetchall()
+            assert changed == [], (model, changed[:5])
