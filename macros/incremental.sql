@@ -268,19 +268,30 @@ select * from winners
         and _classified_at > {{ since }}
 {%- endmacro %}
 
-{#- In an incremental build of a gold model, the filter of a silver relation to the
-    touched keys: `<keyword> <column> in (select <column> from <touched>)`, touched
-    being the model's CTE of touched_keys(column); `<keyword> 1 = 0` when no key is
-    touched (a build with no new records), so that the engine reads nothing instead of
-    probing every row against an empty set; nothing on a full build, nor when every_key
-    (the segment rules changed: segment_rules_changed). -#}
-{% macro only_touched(column, touched, keyword='and', every_key=false) -%}
-    {%- if is_incremental() and not every_key -%}
-    {%- if any_key_touched(column) -%}
-    {{ keyword }} {{ column }} in (select {{ column }} from {{ touched }})
+{#- Which rows of a key column an incremental build of a gold model recomputes, decided
+    once per model and column: 'all' on a full build, or when every_key (the segment rules
+    changed: segment_rules_changed); 'touched', the keys of touched_keys(column); 'none'
+    when no key is touched (a build with no new records). -#}
+{% macro touched_scope(column, every_key=false) -%}
+    {%- if not is_incremental() or every_key -%}
+        {{ return('all') }}
+    {%- elif any_key_touched(column) -%}
+        {{ return('touched') }}
     {%- else -%}
-    {{ keyword }} 1 = 0
+        {{ return('none') }}
     {%- endif -%}
+{%- endmacro %}
+
+{#- The filter of a silver relation to the rows a gold model recomputes (scope, from
+    touched_scope): `<keyword> <column> in (select <column> from <touched>)`, touched
+    being the model's CTE of touched_keys(column); `<keyword> 1 = 0` when no key is
+    touched, so that the engine reads nothing instead of probing every row against an
+    empty set; nothing when every row is recomputed. -#}
+{% macro only_touched(column, touched, scope, keyword='and') -%}
+    {%- if scope == 'touched' -%}
+    {{ keyword }} {{ column }} in (select {{ column }} from {{ touched }})
+    {%- elif scope == 'none' -%}
+    {{ keyword }} 1 = 0
     {%- endif -%}
 {%- endmacro %}
 

@@ -8,6 +8,7 @@
 ) }}
 
 {%- set touched_agents = touched_keys('agent_id') %}
+{%- set agent_scope = touched_scope('agent_id') %}
 
 with
 {%- if is_incremental() %}
@@ -25,7 +26,7 @@ interactions as (
         resolution_status
     from {{ ref('stg_retail__customer_service_interactions') }}
     where agent_id is not null
-        {{ only_touched('agent_id', 'touched_agents') }}
+        {{ only_touched('agent_id', 'touched_agents', agent_scope) }}
 
 ),
 

@@ -11,6 +11,8 @@
 
 {%- set touched_products = touched_keys('product_id') %}
 {%- set touched_stores = touched_keys('store_id') %}
+{%- set product_scope = touched_scope('product_id') %}
+{%- set store_scope = touched_scope('store_id') %}
 
 with
 {%- if is_incremental() %}
@@ -33,7 +35,7 @@ online_transactions as (
         amount
     from {{ ref('stg_retail__online_transactions') }}
     where product_id is not null
-        {{ only_touched('product_id', 'touched_products') }}
+        {{ only_touched('product_id', 'touched_products', product_scope) }}
 
 ),
 
@@ -44,7 +46,7 @@ instore_transactions as (
         amount
     from {{ ref('stg_retail__instore_transactions') }}
     where store_id is not null
-        {{ only_touched('store_id', 'touched_stores') }}
+        {{ only_touched('store_id', 'touched_stores', store_scope) }}
 
 ),
 

@@ -5,7 +5,7 @@
 
 {%- set touched_customers = touched_keys('customer_id') %}
 {#- other segment rules than those of the rows kept: every customer, as a full build -#}
-{%- set every_customer = segment_rules_changed() %}
+{%- set customer_scope = touched_scope('customer_id', every_key=segment_rules_changed()) %}
 
 with
 {%- if is_incremental() %}
@@ -23,7 +23,7 @@ customers as (
         name,
         email
     from {{ ref('stg_retail__customers') }}
-    {{ only_touched('customer_id', 'touched_customers', 'where', every_key=every_customer) }}
+    {{ only_touched('customer_id', 'touched_customers', customer_scope, 'where') }}
 
 ),
 
@@ -36,7 +36,7 @@ customer_segments as (
         tier_level,
         segment
     from {{ ref('customer_segments') }}
-    {{ only_touched('customer_id', 'touched_customers', 'where', every_key=every_customer) }}
+    {{ only_touched('customer_id', 'touched_customers', customer_scope, 'where') }}
 
 ),
 
@@ -47,7 +47,7 @@ online_transactions as (
         ordered_at
     from {{ ref('stg_retail__online_transactions') }}
     where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers', every_key=every_customer) }}
+        {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
 
@@ -59,7 +59,7 @@ instore_transactions as (
         amount
     from {{ ref('stg_retail__instore_transactions') }}
     where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers', every_key=every_customer) }}
+        {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
 
@@ -70,7 +70,7 @@ loyalty_accounts as (
         points_earned
     from {{ ref('stg_retail__loyalty_accounts') }}
     where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers', every_key=every_customer) }}
+        {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
 
@@ -81,7 +81,7 @@ interactions as (
         resolution_status
     from {{ ref('stg_retail__customer_service_interactions') }}
     where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers', every_key=every_customer) }}
+        {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
 

@@ -5,7 +5,7 @@
 
 {%- set touched_customers = touched_keys('customer_id') %}
 {#- other segment rules than those of the rows kept: every customer, as a full build -#}
-{%- set every_customer = segment_rules_changed() %}
+{%- set customer_scope = touched_scope('customer_id', every_key=segment_rules_changed()) %}
 
 with
 {%- if is_incremental() %}
@@ -20,7 +20,7 @@ customers as (
 
     select customer_id
     from {{ ref('stg_retail__customers') }}
-    {{ only_touched('customer_id', 'touched_customers', 'where', every_key=every_customer) }}
+    {{ only_touched('customer_id', 'touched_customers', customer_scope, 'where') }}
 
 ),
 
@@ -31,7 +31,7 @@ online_transactions as (
         amount
     from {{ ref('stg_retail__online_transactions') }}
     where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers', every_key=every_customer) }}
+        {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
 
@@ -42,7 +42,7 @@ loyalty_accounts as (
         tier_level
     from {{ ref('stg_retail__loyalty_accounts') }}
     where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers', every_key=every_customer) }}
+        {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
 
