@@ -10,12 +10,12 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from loader import two_workers
 from loader.contract import EXTRACTS, Extract
 from loader.errors import LoaderError
 from loader.lake import FileDigest, Lake, LandedFile, digest, new_load_id
@@ -75,7 +75,7 @@ def land_source(
     out = []
     # hashlib releases the GIL: the files' digests are computed two at a time, ahead of
     # the copies, which go one by one in the source's order.
-    with ThreadPoolExecutor(max_workers=max(1, min(2, os.cpu_count() or 1))) as pool:
+    with ThreadPoolExecutor(max_workers=two_workers()) as pool:
         digests = list(pool.map(lambda sf: digest(sf.path), files))
     for sf, dig in zip(files, digests, strict=True):
         existing = {lf.sha256: lf for lf in lake.landed(sf.extract.table)}

@@ -86,7 +86,7 @@ from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
 from loader.errors import LoaderError
 from loader.lake import Lake, LandedFile, digest
 from loader.records import Malformed, split_records
-from loader.warehouse import SCHEMAS, FileProgress, TableLoad, load_pending
+from loader.warehouse import SCHEMAS, FileProgress, TableLoad, load_pending, pending_files
 
 Engine = Literal["sqlserver", "synapse"]
 ENGINES: tuple[Engine, ...] = ("sqlserver", "synapse")
@@ -617,6 +617,7 @@ class TsqlWarehouse:
                 raise LoaderError(
                     f"{where}: cannot prepare the raw schema: {_db_message(e)}"
                 ) from e
+            pending = pending_files(lake, done)
             loaded_at = datetime.now(UTC).replace(tzinfo=None)
             cur.execute("begin transaction")
             try:
@@ -632,7 +633,7 @@ class TsqlWarehouse:
                             )
                         return self._insert_file(cur, lake, extract, lf, loaded_at, on_file)
 
-                    results = load_pending(lake, done, load_file, on_done=on_done)
+                    results = load_pending(pending, load_file, on_done=on_done)
                 cur.execute("commit transaction")
             except BaseException as e:
                 try:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -47,6 +46,7 @@ from pathlib import Path
 
 import duckdb
 
+from loader import two_workers
 from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
 from loader.errors import LoaderError
 from loader.lake import Lake, LandedFile
@@ -362,9 +362,20 @@ def write_normalized(
     return malformed
 
 
+Pending = dict[str, list[LandedFile]]  # table -> its landed files not yet loaded
+
+
+def pending_files(lake: Lake, done: set[tuple[str, str, str]]) -> Pending:
+    """Each extract's landed files whose (table, load id, file) is not in ``done``, oldest
+    load first: the lake is listed once per sync (on Azure, one listing a table)."""
+    return {
+        e.table: [lf for lf in lake.landed(e.table) if (lf.table, lf.load_id, lf.file) not in done]
+        for e in EXTRACTS
+    }
+
+
 def load_pending(
-    lake: Lake,
-    done: set[tuple[str, str, str]],
+    pending: Pending,
     load_file: Callable[[Extract, LandedFile], tuple[int, int]],
     *,
     after_table: Callable[[Extract], None] | None = None,
@@ -372,18 +383,15 @@ def load_pending(
     fail_after: int | None = None,
 ) -> list[TableLoad]:
     """The loop every warehouse's sync runs inside its transaction: for each extract, load
-    each landed file whose (table, load id, file) is not in ``done`` with ``load_file``
-    (which returns records, malformed), then call ``after_table``; one :class:`TableLoad`
-    a table. ``fail_after`` (tests only) raises after that many files, to prove that a
-    failure part-way changes nothing."""
+    each of its ``pending`` files with ``load_file`` (which returns records, malformed),
+    then call ``after_table``; one :class:`TableLoad` a table. ``fail_after`` (tests only)
+    raises after that many files, to prove that a failure part-way changes nothing."""
     results = []
     n_files = 0
     for extract in EXTRACTS:
         tl = TableLoad(extract.table)
         t0 = time.perf_counter()
-        for lf in lake.landed(extract.table):
-            if (lf.table, lf.load_id, lf.file) in done:
-                continue
+        for lf in pending[extract.table]:
             if fail_after is not None and n_files >= fail_after:
                 raise LoaderError(f"{lf.file}: simulated failure part-way")
             records, malformed = load_file(extract, lf)
@@ -449,18 +457,16 @@ class ScanAhead:
     the file is scanned again in line."""
 
     NOT_SCANNED = object()
-    WORKERS = 2
 
-    def __init__(self, lake: Lake, done: set[tuple[str, str, str]], loaded_at: datetime):
+    def __init__(self, lake: Lake, pending: Pending, loaded_at: datetime):
         self._futures: dict[tuple[str, str, str], Future] = {}
-        workers = max(1, min(self.WORKERS, os.cpu_count() or 1))
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="c360-scan")
+        self._pool = ThreadPoolExecutor(max_workers=two_workers(), thread_name_prefix="c360-scan")
         for extract in EXTRACTS:
-            for lf in lake.landed(extract.table):
-                key = (lf.table, lf.load_id, lf.file)
+            for lf in pending[extract.table]:
                 path = lake.file_path(lf)
-                if key in done or path is None:
+                if path is None:
                     continue
+                key = (lf.table, lf.load_id, lf.file)
                 self._futures[key] = self._pool.submit(self._scan, extract, lf, path, loaded_at)
 
     @staticmethod
@@ -536,17 +542,16 @@ class DuckDBWarehouse:
         con = self.connect()
         try:
             self.ensure_schema(con)
-            done = self.loaded(con)
+            pending = pending_files(lake, self.loaded(con))
             loaded_at = datetime.now(UTC).replace(tzinfo=None)
             con.execute("begin transaction")
             try:
                 with (
                     tempfile.TemporaryDirectory(prefix="c360-raw-") as tmp,
-                    ScanAhead(lake, done, loaded_at) as ahead,
+                    ScanAhead(lake, pending, loaded_at) as ahead,
                 ):
                     results = load_pending(
-                        lake,
-                        done,
+                        pending,
                         lambda extract, lf: self._load_file(
                             con, lake, extract, lf, loaded_at, Path(tmp), on_file, ahead
                         ),

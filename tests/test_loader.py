@@ -306,6 +306,22 @@ def test_raw_load_is_all_or_nothing(env):
     assert raw_counts(env["db"]) == {e.table: 4 for e in EXTRACTS}
 
 
+def test_a_sync_lists_the_lake_once(env, monkeypatch):
+    """The files a sync loads (and scans ahead) come from one listing of the lake, one
+    call a table: on Azure every listing is a request."""
+    write_source(env["src"])
+    from loader.bootstrap import land_source, validate_source
+
+    lake = LocalLake(env["lake"])
+    land_source(validate_source(env["src"]), lake)
+    listed = []
+    landed = lake.landed
+    monkeypatch.setattr(lake, "landed", lambda table: listed.append(table) or landed(table))
+    loads = DuckDBWarehouse(env["db"]).sync(lake)
+    assert sorted(listed) == sorted(e.table for e in EXTRACTS)
+    assert [tl.files for tl in loads] == [1] * len(EXTRACTS)
+
+
 def test_reset_starts_over(env, capsys):
     write_source(env["src"])
     assert bootstrap(env) == 0
