@@ -325,10 +325,16 @@ select * from winners
 {#- Whether an incremental build of a model with `_segment_rules` must recompute every
     customer: a row it keeps was computed by other rules (a var or the seed changed since).
     The touched keys alone would leave those rows as the old rules computed them. False
-    on a full build, on an empty relation, at parse time and offline. -#}
+    on a full build, on an empty relation, at parse time and offline; true for a table
+    built before the column existed (the build then stops on `on_schema_change: fail`,
+    whose message asks for a full refresh). -#}
 {% macro segment_rules_changed() -%}
     {%- if not is_incremental() or var('offline_compile', false) or not execute -%}
         {{ return(false) }}
+    {%- endif -%}
+    {%- set columns = adapter.get_columns_in_relation(this) | map(attribute='name') | map('lower') | list -%}
+    {%- if '_segment_rules' not in columns -%}
+        {{ return(true) }}
     {%- endif -%}
     {%- set result = run_query(
         'select min(_segment_rules) as low, max(_segment_rules) as high from ' ~ this

@@ -616,3 +616,22 @@ def test_a_build_with_no_new_records_reads_no_silver_row_for_gold(warehouses, tm
                 f"(select * from {y} except all select * from {x})"
             ).fetchall()
             assert changed == [], (model, changed[:5])
+
+
+def test_a_gold_table_built_before_the_segment_rules_column_asks_for_a_full_refresh(
+    warehouses, tmp_path
+):
+    """A customer_segments built before `_segment_rules` existed: the incremental build
+    stops on dbt's schema-change message, naming the column, not on a query error."""
+    con, *_ = warehouses
+    (path,) = con.execute(
+        "select path from duckdb_databases() where database_name = 'incremental'"
+    ).fetchone()
+    db = tmp_path / "c360.duckdb"
+    shutil.copy(path, db)
+    with duckdb.connect(str(db)) as w:
+        w.execute("alter table gold.customer_segments drop column _segment_rules")
+    p = run_dbt(["build", "-s", "customer_segments", *NO_TESTS], db, tmp_path)
+    assert p.returncode == 1
+    assert "schemas on this incremental model are out of sync" in p.stdout, p.stdout[-3000:]
+    assert "Source columns not in target: [DuckDBColumn(column='_segment_rules'" in p.stdout
