@@ -35,14 +35,12 @@ with
 {%- endfor %}
 
 final as (
-{%- for model, columns in sources %}
 
+    {% for model, columns in sources -%}
+    {% if not loop.first %}union all
+    {% endif -%}
     select * from {{ model | replace('int_', '') | replace('__classified', '') }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-{%- endfor %}
-
+    {% endfor %}
 )
 
 select * from final

@@ -25,8 +25,7 @@ interactions as (
         agent_id,
         resolution_status
     from {{ ref('stg_retail__customer_service_interactions') }}
-    where agent_id is not null
-        {{ only_touched('agent_id', 'touched_agents', agent_scope) }}
+    where agent_id is not null {{ only_touched('agent_id', 'touched_agents', agent_scope) }}
 
 ),
 

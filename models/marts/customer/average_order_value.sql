@@ -34,8 +34,7 @@ online_transactions as (
         product_id,
         amount
     from {{ ref('stg_retail__online_transactions') }}
-    where product_id is not null
-        {{ only_touched('product_id', 'touched_products', product_scope) }}
+    where product_id is not null {{ only_touched('product_id', 'touched_products', product_scope) }}
 
 ),
 
@@ -45,8 +44,7 @@ instore_transactions as (
         store_id,
         amount
     from {{ ref('stg_retail__instore_transactions') }}
-    where store_id is not null
-        {{ only_touched('store_id', 'touched_stores', store_scope) }}
+    where store_id is not null {{ only_touched('store_id', 'touched_stores', store_scope) }}
 
 ),
 

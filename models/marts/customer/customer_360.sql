@@ -46,8 +46,7 @@ online_transactions as (
         customer_id,
         ordered_at
     from {{ ref('stg_retail__online_transactions') }}
-    where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
+    where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
 
@@ -58,8 +57,7 @@ instore_transactions as (
         purchased_at,
         amount
     from {{ ref('stg_retail__instore_transactions') }}
-    where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
+    where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
 
@@ -69,8 +67,7 @@ loyalty_accounts as (
         customer_id,
         points_earned
     from {{ ref('stg_retail__loyalty_accounts') }}
-    where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
+    where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
 
@@ -80,8 +77,7 @@ interactions as (
         customer_id,
         resolution_status
     from {{ ref('stg_retail__customer_service_interactions') }}
-    where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
+    where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
 

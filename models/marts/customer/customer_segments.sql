@@ -30,8 +30,7 @@ online_transactions as (
         customer_id,
         amount
     from {{ ref('stg_retail__online_transactions') }}
-    where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
+    where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
 
@@ -41,8 +40,7 @@ loyalty_accounts as (
         customer_id,
         tier_level
     from {{ ref('stg_retail__loyalty_accounts') }}
-    where customer_id is not null
-        {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
+    where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
 
