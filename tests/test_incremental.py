@@ -363,6 +363,23 @@ def relations() -> list[str]:
     return out + ["audit.rejected_rows"] + [f"gold.{g}" for g in GOLD]
 
 
+def warehouse_path(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """The file of one of the two warehouses: `incremental` (A) or `c360` (B, rebuilt)."""
+    (path,) = con.execute(
+        "select path from duckdb_databases() where database_name = ?", [name]
+    ).fetchone()
+    return path
+
+
+def copy_of(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> Path:
+    """A copy of warehouse `name` to build on, as folder/c360.duckdb (the catalog name the
+    compiled SQL uses)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    db = folder / "c360.duckdb"
+    shutil.copy(warehouse_path(con, name), db)
+    return db
+
+
 @pytest.fixture(scope="module")
 def warehouses(tmp_path_factory: pytest.TempPathFactory):
     work = tmp_path_factory.mktemp("incremental")
@@ -514,11 +531,7 @@ def test_data_tests_read_what_the_latest_build_wrote(warehouses, tmp_path):
     is left to the full set (`test_every_row`); one whose key the latest build wrote is
     caught by the daily build's test."""
     con, *_ = warehouses
-    (path,) = con.execute(
-        "select path from duckdb_databases() where database_name = 'incremental'"
-    ).fetchone()
-    db = tmp_path / "c360.duckdb"  # the catalog name the compiled SQL uses
-    shutil.copy(path, db)
+    db = copy_of(con, "incremental", tmp_path)
     unique_order = ["test", "-s", "unique_stg_retail__online_transactions_order_id"]
 
     def plant(when: str) -> None:
@@ -548,14 +561,12 @@ def test_changed_segment_rules_recompute_every_customer(warehouses, tmp_path):
     recomputes every customer of customer_segments and customer_360 (the touched keys alone
     would be none), which then equal a full rebuild under the new rules."""
     con, *_ = warehouses
-    paths = dict(con.execute("select database_name, path from duckdb_databases()").fetchall())
     rules = ["--vars", "{high_value_min_spend: 200, loyalty_champion_tiers: [Gold, Platinum]}"]
     gold = ["-s", "customer_segments", "customer_360"]
-    db = {}
-    for name, source in (("a", paths["incremental"]), ("b", paths["c360"])):
-        (tmp_path / name).mkdir()
-        db[name] = tmp_path / name / "c360.duckdb"  # the catalog name the compiled SQL uses
-        shutil.copy(source, db[name])
+    db = {
+        "a": copy_of(con, "incremental", tmp_path / "a"),
+        "b": copy_of(con, "c360", tmp_path / "b"),
+    }
     # (the unit tests' fixtures assume the default rules)
     daily = build(
         ["build", *gold, *rules, "--exclude-resource-type", "unit_test"], db["a"], tmp_path / "a"
@@ -564,7 +575,7 @@ def test_changed_segment_rules_recompute_every_customer(warehouses, tmp_path):
     build(["build", "--full-refresh", *gold, *rules, *NO_TESTS], db["b"], tmp_path / "b")
     with duckdb.connect(str(db["a"]), read_only=True) as a:
         a.execute(f"attach '{db['b']}' as rebuilt (read_only)")
-        a.execute(f"attach '{paths['incremental']}' as before (read_only)")
+        a.execute(f"attach '{warehouse_path(con, 'incremental')}' as before (read_only)")
         for relation in ("gold.customer_segments", "gold.customer_360"):
             built = a.execute(f"select count(distinct _built_at) from {relation}").fetchone()
             assert built == (1,), relation  # every row recomputed by the daily build
@@ -595,11 +606,7 @@ def test_a_build_with_no_new_records_reads_no_silver_row_for_gold(warehouses, tm
     touched) instead of probing every silver row against an empty set, and every gold
     relation stays as it was."""
     con, *_ = warehouses
-    (path,) = con.execute(
-        "select path from duckdb_databases() where database_name = 'incremental'"
-    ).fetchone()
-    db = tmp_path / "c360.duckdb"  # the catalog name the compiled SQL uses
-    shutil.copy(path, db)
+    db = copy_of(con, "incremental", tmp_path)
     gold = ["customer_segments", "customer_360", "average_order_value", "agent_performance"]
     results = build(["build", "-s", *gold, *NO_TESTS], db, tmp_path)
     compiled = tmp_path / "target" / "compiled" / "customer360" / "models" / "marts" / "customer"
@@ -608,7 +615,7 @@ def test_a_build_with_no_new_records_reads_no_silver_row_for_gold(warehouses, tm
         sql = (compiled / f"{model}.sql").read_text()
         assert "1 = 0" in sql and "in (select" not in sql, model
     with duckdb.connect(str(db), read_only=True) as after:
-        after.execute(f"attach '{path}' as before (read_only)")
+        after.execute(f"attach '{warehouse_path(con, 'incremental')}' as before (read_only)")
         for model in gold:
             x, y = f"gold.{model}", f"before.gold.{model}"
             changed = after.execute(
@@ -624,11 +631,7 @@ def test_a_gold_table_built_before_the_segment_rules_column_asks_for_a_full_refr
     """A customer_segments built before `_segment_rules` existed: the incremental build
     stops on dbt's schema-change message, naming the column, not on a query error."""
     con, *_ = warehouses
-    (path,) = con.execute(
-        "select path from duckdb_databases() where database_name = 'incremental'"
-    ).fetchone()
-    db = tmp_path / "c360.duckdb"
-    shutil.copy(path, db)
+    db = copy_of(con, "incremental", tmp_path)
     with duckdb.connect(str(db)) as w:
         w.execute("alter table gold.customer_segments drop column _segment_rules")
     p = run_dbt(["build", "-s", "customer_segments", *NO_TESTS], db, tmp_path)
