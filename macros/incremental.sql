@@ -270,12 +270,13 @@ select * from winners
 
 {#- Which rows of a key column an incremental build of a gold model recomputes, decided
     once per model and column: 'all' on a full build, or when every_key (the segment rules
-    changed: segment_rules_changed); 'touched', the keys of touched_keys(column); 'none'
-    when no key is touched (a build with no new records). -#}
-{% macro touched_scope(column, every_key=false) -%}
+    changed: segment_rules_changed); 'touched', the keys of touched (the model's
+    touched_keys(column), as rendered); 'none' when no key is touched (a build with no new
+    records). -#}
+{% macro touched_scope(touched, every_key=false) -%}
     {%- if not is_incremental() or every_key -%}
         {{ return('all') }}
-    {%- elif any_key_touched(column) -%}
+    {%- elif any_key_touched(touched) -%}
         {{ return('touched') }}
     {%- else -%}
         {{ return('none') }}
@@ -295,14 +296,15 @@ select * from winners
     {%- endif -%}
 {%- endmacro %}
 
-{#- Whether touched_keys(column) has any key, asked of the warehouse (an EXISTS, which
-    stops at the first); true at parse time and offline (no query then). -#}
-{% macro any_key_touched(column) -%}
+{#- Whether touched (a touched_keys(column), as rendered) has any key, asked of the
+    warehouse (an EXISTS, which stops at the first); true at parse time and offline (no
+    query then). -#}
+{% macro any_key_touched(touched) -%}
     {%- if var('offline_compile', false) or not execute -%}
         {{ return(true) }}
     {%- endif -%}
     {%- set result = run_query(
-        'select case when exists (' ~ touched_keys(column) ~ '\n) then 1 else 0 end as touched'
+        'select case when exists (' ~ touched ~ '\n) then 1 else 0 end as touched'
     ) -%}
     {{ return(result.columns[0].values()[0] == 1) }}
 {%- endmacro %}

@@ -8,7 +8,7 @@
 ) }}
 
 {%- set touched_agents = touched_keys('agent_id') %}
-{%- set agent_scope = touched_scope('agent_id') %}
+{%- set agent_scope = touched_scope(touched_agents) %}
 
 with
 {%- if is_incremental() %}

@@ -11,8 +11,8 @@
 
 {%- set touched_products = touched_keys('product_id') %}
 {%- set touched_stores = touched_keys('store_id') %}
-{%- set product_scope = touched_scope('product_id') %}
-{%- set store_scope = touched_scope('store_id') %}
+{%- set product_scope = touched_scope(touched_products) %}
+{%- set store_scope = touched_scope(touched_stores) %}
 
 with
 {%- if is_incremental() %}

@@ -5,7 +5,7 @@
 
 {%- set touched_customers = touched_keys('customer_id') %}
 {#- other segment rules than those of the rows kept: every customer, as a full build -#}
-{%- set customer_scope = touched_scope('customer_id', every_key=segment_rules_changed()) %}
+{%- set customer_scope = touched_scope(touched_customers, every_key=segment_rules_changed()) %}
 
 with
 {%- if is_incremental() %}
