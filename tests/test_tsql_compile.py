@@ -373,6 +373,9 @@ def test_every_dispatched_macro_has_tsql_variants():
 # --- offline compiles ----------------------------------------------------------------------
 
 
+OFFLINE_INCREMENTAL = {"offline_compile": True, "offline_incremental": True}
+
+
 def offline_env() -> dict[str, str]:
     return {
         **os.environ,
@@ -428,9 +431,6 @@ def compile_offline(target: str, tmp: Path, incremental: bool = False) -> tuple[
     t0 = time.perf_counter()
     dbt_offline(target, out, [*branch, "--no-partial-parse"])
     return out / "manifest.json", time.perf_counter() - t0
-
-
-OFFLINE_INCREMENTAL = {"offline_compile": True, "offline_incremental": True}
 
 
 def compile_hook_offline(target: str, out: Path, hook: str, depends_on: list[str]) -> str:
