@@ -13,7 +13,6 @@ object: per file, the seconds and the records read.
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 import time
@@ -21,7 +20,8 @@ from pathlib import Path
 
 import duckdb
 
-from loader.contract import EXTRACTS, snake_case
+from loader.contract import EXTRACTS, Column, Extract
+from loader.records import read_header
 
 DUCKDB_TYPES = {
     "int": "BIGINT",
@@ -32,16 +32,26 @@ DUCKDB_TYPES = {
 }
 
 
-def typed_columns(path: Path, types: dict[str, str]) -> str:
-    """The ``columns`` struct of ``read_csv`` in the header's order (names as in the header,
-    types from the contract; a column the contract does not know is VARCHAR)."""
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        header = next(csv.reader(f))
-    cols = []
-    for i, h in enumerate(header):
-        typ = DUCKDB_TYPES[types.get(snake_case(h), "text")]
-        cols.append(f"'c{i}': '{typ}'")
-    return "{" + ", ".join(cols) + "}"
+def header_columns(path: Path, extract: Extract) -> list[Column | None]:
+    """For each field of the file's header, in order, the contract column it holds, matched
+    as the loader matches it (:func:`loader.records.map_header`: any case, any order), or
+    None for a column the contract does not know."""
+    header = read_header(path, extract)
+    by_position = dict(zip(header.positions, extract.columns, strict=True))
+    return [by_position.get(i) for i in range(len(header.fields))]
+
+
+def typed_columns(path: Path, extract: Extract) -> str:
+    """The ``columns`` struct of ``read_csv`` in the header's order, each column typed as
+    the contract declares it (a column the contract does not know is VARCHAR)."""
+    cols = header_columns(path, extract)
+    return (
+        "{"
+        + ", ".join(
+            f"'c{i}': '{DUCKDB_TYPES[c.type] if c else 'VARCHAR'}'" for i, c in enumerate(cols)
+        )
+        + "}"
+    )
 
 
 def remove_database(path: Path) -> None:
@@ -58,8 +68,7 @@ def read_floor(source: Path, into: Path | None = None) -> dict[str, dict[str, fl
     try:
         for e in EXTRACTS:
             path = source / e.file
-            types = {c.name: c.type for c in e.columns}
-            cols = typed_columns(path, types)
+            cols = typed_columns(path, e)
             t0 = time.perf_counter()
             con.execute(
                 f"create table {e.table} as select * from read_csv(?, header = true, "

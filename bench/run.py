@@ -52,6 +52,12 @@ PHASES: tuple[tuple[str, str, bool], ...] = (
     ("generate", "generate (not counted)", False),
     ("floor", "floor: typed read_csv into memory", False),
     ("floor_file", "floor written: typed read_csv into a DuckDB file (not counted)", False),
+    ("least", "least work: silver and gold in plain DuckDB, typed reads (not counted)", False),
+    (
+        "least_checked",
+        "least work, every field read as text and cast (not counted)",
+        False,
+    ),
     ("dbt_parse", "dbt parse (warm-up, not counted)", False),
     ("bootstrap", "bootstrap", True),
     ("dbt_build", "dbt build", True),
@@ -380,19 +386,29 @@ def run_scale(
     step("generate", [*gen, "--out", str(src), "--scale", repr(scale), "--seed", str(SEED)])
     res["source_bytes"] = sum(f.stat().st_size for f in src.glob("*.csv"))
 
-    # The floor, and the same reads written into a DuckDB file (what keeping the records
-    # costs at the least): the statements' seconds, not the process's.
-    for key, extra in (("floor", []), ("floor_file", ["--into", str(work / "floor.duckdb")])):
+    # The yardsticks: the floor, the same reads written into a DuckDB file (what keeping
+    # the records costs at the least), and the least work any pipeline meeting the contract
+    # does (bench/least.py), typed and checked: the statements' seconds, not the process's.
+    least_db = ["--into", str(work / "least.duckdb")]
+    for key, module, extra in (
+        ("floor", "bench.floor", []),
+        ("floor_file", "bench.floor", ["--into", str(work / "floor.duckdb")]),
+        ("least", "bench.least", least_db),
+        ("least_checked", "bench.least", [*least_db, "--checked"]),
+    ):
         say(f"[{name}] {key} ...")
-        m = run_measured([py, "-m", "bench.floor", str(src), *extra], logs / f"{key}.log")
-        floor_files = {}
+        m = run_measured([py, "-m", module, str(src), *extra], logs / f"{key}.log")
+        statements = {}
         if m["returncode"] == 0:
-            floor_files = json.loads(Path(m["log"]).read_text().strip().splitlines()[-1])
+            statements = json.loads(Path(m["log"]).read_text().strip().splitlines()[-1])
         ph[key] = phase_result(m, None)
         ph[key]["process_seconds"] = ph[key]["seconds"]
-        ph[key]["seconds"] = round(sum(f["seconds"] for f in floor_files.values()), 3)
-        ph[key]["files"] = floor_files
-        ph[key]["rows_read"] = sum(int(f["rows"]) for f in floor_files.values())
+        ph[key]["seconds"] = round(sum(f["seconds"] for f in statements.values()), 3)
+        if module == "bench.floor":
+            ph[key]["files"] = statements
+            ph[key]["rows_read"] = sum(int(f["rows"]) for f in statements.values())
+        else:
+            ph[key]["statements"] = statements
         say(f"[{name}] {key}: {ph[key]['seconds']:.1f} s")
 
     if parse_warmup:
@@ -403,7 +419,7 @@ def run_scale(
     first = loads(db)[0] if ph["bootstrap"]["ok"] else {"total": 0, "online_transactions": 0}
     res["rows"] = first
     total = first["total"]
-    for key in ("generate", "floor", "floor_file", "bootstrap"):
+    for key in ("generate", "floor", "floor_file", "least", "least_checked", "bootstrap"):
         ph[key]["rows"] = total
         ph[key]["rows_per_s"] = round(total / ph[key]["seconds"]) if ph[key]["seconds"] else None
     step("dbt_build", dbt_cmd("build", work), rows=total)
@@ -449,6 +465,11 @@ def run_scale(
     res["pipeline_over_floor"], res["pipeline_over_floor_file"] = (
         round(res["pipeline_seconds"] / p[k]["seconds"], 2) if p[k]["seconds"] else None
         for k in ("floor", "floor_file")
+    )
+    # No pipeline can be faster than the least work: how many floors that alone takes.
+    res["least_over_floor"], res["least_checked_over_floor"] = (
+        round(p[k]["seconds"] / p["floor"]["seconds"], 2) if p["floor"]["seconds"] else None
+        for k in ("least", "least_checked")
     )
     res["pipeline_peak_rss_mb"] = max(
         p[k]["peak_rss_mb"]
@@ -531,8 +552,9 @@ def to_markdown(result: dict[str, Any]) -> str:
         "",
         "| scale | records (online) | floor s | bootstrap s | dbt build s | pipeline s "
         "| × floor | floor written s | × floor written | peak MB | delta records "
-        "| incremental build s | incr / full | no-op build s | no-op / full |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| incremental build s | incr / full | no-op build s | no-op / full "
+        "| least work s (× floor) | least work checked s (× floor) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in result["scales"]:
         p = s["phases"]
@@ -545,7 +567,9 @@ def to_markdown(result: dict[str, Any]) -> str:
             f" | {_n(s['pipeline_over_floor_file'])} | {_n(s['pipeline_peak_rss_mb'])}"
             f" | {_n(s['delta_rows']['total'])} | {_n(p['dbt_build_incremental']['seconds'])}"
             f" | {s['incremental_over_full']:.0%} | {_n(p['dbt_build_noop']['seconds'])}"
-            f" | {s['noop_over_full']:.0%} |"
+            f" | {s['noop_over_full']:.0%}"
+            f" | {_n(p['least']['seconds'])} ({_n(s['least_over_floor'])})"
+            f" | {_n(p['least_checked']['seconds'])} ({_n(s['least_checked_over_floor'])}) |"
         )
     lines += [
         "",
@@ -564,6 +588,26 @@ def to_markdown(result: dict[str, Any]) -> str:
                 f" | {_n(p.get('rows_per_s'))} | {_n(p['peak_rss_mb'])}"
                 f" | {_n(p.get('other_cpu_seconds'))} | {'yes' if p['ok'] else 'FAILED'} |"
             )
+    lines += [
+        "",
+        "## The least work",
+        "",
+        "What any pipeline meeting the contract does at the least (bench/least.py: silver "
+        "and gold in plain DuckDB, with no lake, raw layer, audit, lineage, tests or dbt), "
+        "against six times the floor:",
+        "",
+        "| scale | floor s | 6 × floor s | least work s (× floor) "
+        "| least work checked s (× floor) | pipeline s (× floor) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for s in result["scales"]:
+        p = s["phases"]
+        lines.append(
+            f"| {s['name']} | {_n(p['floor']['seconds'])} | {_n(6 * p['floor']['seconds'])}"
+            f" | {_n(p['least']['seconds'])} ({_n(s['least_over_floor'])})"
+            f" | {_n(p['least_checked']['seconds'])} ({_n(s['least_checked_over_floor'])})"
+            f" | {_n(s['pipeline_seconds'])} ({_n(s['pipeline_over_floor'])}) |"
+        )
     if result["targets"]:
         lines += [
             "",

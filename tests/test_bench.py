@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bench import run
+from bench.least import GOLD
 
 pytestmark = pytest.mark.slow
 
@@ -68,6 +69,15 @@ def test_rows_floor_and_ratios(smoke: tuple[dict, str, Path]) -> None:
     assert scale["pipeline_over_floor_file"] == pytest.approx(
         scale["pipeline_seconds"] / written["seconds"], abs=0.01
     )
+    for key in ("least", "least_checked"):  # the least work, typed and checked
+        least = scale["phases"][key]
+        assert set(least["statements"]) == {e.table for e in run.EXTRACTS} | {
+            f"gold.{g}" for g in GOLD
+        } | {"checkpoint"}
+        assert least["statements"]["gold.customer_360"]["rows"] > 0
+        assert scale[f"{key}_over_floor"] == pytest.approx(
+            least["seconds"] / floor["seconds"], abs=0.01
+        )
     assert scale["pipeline_seconds"] == pytest.approx(
         scale["phases"]["bootstrap"]["seconds"] + scale["phases"]["dbt_build"]["seconds"], abs=0.01
     )
@@ -91,8 +101,9 @@ def test_rows_floor_and_ratios(smoke: tuple[dict, str, Path]) -> None:
 def test_markdown_table_rows(smoke: tuple[dict, str, Path]) -> None:
     _, md, tmp = smoke
     assert "| scale | records (online) | floor s |" in md
-    assert "| no-op build s | no-op / full |" in md
-    assert any(line.startswith("| 100 | ") for line in md.splitlines())
+    assert "| no-op build s | no-op / full | least work s (× floor) |" in md
+    assert "| scale | floor s | 6 × floor s | least work s (× floor) |" in md
+    assert sum(line.startswith("| 100 | ") for line in md.splitlines()) >= 2
     for _, label, _ in run.PHASES:
         if label.startswith("dbt parse"):
             continue
