@@ -59,6 +59,12 @@ class LandedFile:
         """The file's path inside the lake."""
         return f"{self.table}/{self.load_id}/{self.file}"
 
+    @property
+    def key(self) -> tuple[str, str, str]:
+        """(table, load id, file): what identifies a loaded file, as ``raw._loads``'s
+        (table_name, load_id, source_file) does."""
+        return (self.table, self.load_id, self.file)
+
     def manifest(self) -> bytes:
         d = asdict(self)
         for k in ("table", "load_id"):

@@ -368,10 +368,7 @@ Pending = dict[str, list[LandedFile]]  # table -> its landed files not yet loade
 def pending_files(lake: Lake, done: set[tuple[str, str, str]]) -> Pending:
     """Each extract's landed files whose (table, load id, file) is not in ``done``, oldest
     load first: the lake is listed once per sync (on Azure, one listing a table)."""
-    return {
-        e.table: [lf for lf in lake.landed(e.table) if (lf.table, lf.load_id, lf.file) not in done]
-        for e in EXTRACTS
-    }
+    return {e.table: [lf for lf in lake.landed(e.table) if lf.key not in done] for e in EXTRACTS}
 
 
 def load_pending(
@@ -466,8 +463,7 @@ class ScanAhead:
                 path = lake.file_path(lf)
                 if path is None:
                     continue
-                key = (lf.table, lf.load_id, lf.file)
-                self._futures[key] = self._pool.submit(self._scan, extract, lf, path, loaded_at)
+                self._futures[lf.key] = self._pool.submit(self._scan, extract, lf, path, loaded_at)
 
     @staticmethod
     def _scan(
@@ -482,7 +478,7 @@ class ScanAhead:
 
     def take(self, lf: LandedFile, read: FileRead) -> tuple[int, str] | None | object:
         """The scan of ``read`` if it was run ahead, else :attr:`NOT_SCANNED`."""
-        future = self._futures.pop((lf.table, lf.load_id, lf.file), None)
+        future = self._futures.pop(lf.key, None)
         if future is None:
             return self.NOT_SCANNED
         done = future.result()
