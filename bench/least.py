@@ -1,8 +1,8 @@
 """The least work: what any pipeline that meets the contract has to do, in plain DuckDB.
 
 ``python -m bench.least SOURCE_DIR --into FILE [--checked]`` runs, in a fresh DuckDB file
-with the warehouse's settings (``profiles.yml``: two threads, ``memory_limit`` 2GB,
-``preserve_insertion_order`` false), one ``create table ... as`` per silver table and one
+with the warehouse's settings (``profiles.yml``: ``memory_limit`` 2GB,
+``preserve_insertion_order`` false; DuckDB's threads, one per core, as there), one ``create table ... as`` per silver table and one
 per gold table, then a ``checkpoint``, and prints one JSON object: per statement, the
 seconds and the rows written. The file is deleted after.
 
@@ -32,7 +32,7 @@ import duckdb
 from bench.floor import DUCKDB_TYPES, header_columns, remove_database
 from loader.contract import EXTRACTS, TIER_LEVELS, Extract
 
-SETTINGS = {"threads": 2, "memory_limit": "2GB", "preserve_insertion_order": False}
+SETTINGS = {"memory_limit": "2GB", "preserve_insertion_order": False}
 HIGH_VALUE_MIN_SPEND = 1000  # dbt_project.yml's default `high_value_min_spend`
 LOYALTY_CHAMPION_TIERS = ("Gold",)  # and `loyalty_champion_tiers`
 

@@ -556,9 +556,8 @@ def to_markdown(result: dict[str, Any]) -> str:
         "",
         "| scale | records (online) | floor s | bootstrap s | dbt build s | pipeline s "
         "| × floor | floor written s | × floor written | peak MB | delta records "
-        "| incremental build s | incr / full | no-op build s | no-op / full "
-        "| least work s (× floor) | least work checked s (× floor) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| incremental build s | incr / full | no-op build s | no-op / full |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for s in result["scales"]:
         p = s["phases"]
@@ -571,9 +570,7 @@ def to_markdown(result: dict[str, Any]) -> str:
             f" | {_n(s['pipeline_over_floor_file'])} | {_n(s['pipeline_peak_rss_mb'])}"
             f" | {_n(s['delta_rows']['total'])} | {_n(p['dbt_build_incremental']['seconds'])}"
             f" | {s['incremental_over_full']:.0%} | {_n(p['dbt_build_noop']['seconds'])}"
-            f" | {s['noop_over_full']:.0%}"
-            f" | {_n(p['least']['seconds'])} ({_n(s['least_over_floor'])})"
-            f" | {_n(p['least_checked']['seconds'])} ({_n(s['least_checked_over_floor'])}) |"
+            f" | {s['noop_over_full']:.0%} |"
         )
     lines += [
         "",
