@@ -2,9 +2,10 @@
 
 ``python -m bench.least SOURCE_DIR --into FILE [--checked]`` runs, in a fresh DuckDB file
 with the warehouse's settings (``profiles.yml``: ``memory_limit`` 2GB,
-``preserve_insertion_order`` false; DuckDB's threads, one per core, as there), one ``create table ... as`` per silver table and one
-per gold table, then a ``checkpoint``, and prints one JSON object: per statement, the
-seconds and the rows written. The file is deleted after.
+``preserve_insertion_order`` false; a DuckDB thread per core, as there), one
+``create table ... as`` per silver table and one per gold table, then a ``checkpoint``,
+and prints one JSON object: per statement, the seconds and the rows written. The file is
+deleted after.
 
 Silver, per extract, parents first: the file read once, the last record of each key kept,
 the records whose foreign key has no parent dropped, the contract's columns written.
@@ -14,10 +15,11 @@ default segment rules.
 Left out, so that the figure is a lower bound for any implementation: the lake, a raw
 layer, the rejected-rows audit and its reasons, lineage columns, record numbers (which of
 a key's records survives is arbitrary), the contract's format rules beyond a cast, data
-tests, and dbt. Without ``--checked`` every file is read as the floor reads it (typed,
-records that do not fit skipped, :mod:`bench.floor`); with it, every field is read as
-text, trimmed and cast with ``try_cast``, which is the least a pipeline that must report
-each bad value (rather than skip its record) can do.
+tests, and dbt. Every file is read as the floor reads it
+(:func:`bench.floor.read_csv_sql`: records that do not fit skipped), typed; with
+``--checked``, every field is read as text, trimmed and cast with ``try_cast``, which is
+the least a pipeline that must report each bad value (rather than skip its record) can
+do.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pathlib import Path
 
 import duckdb
 
-from bench.floor import DUCKDB_TYPES, header_columns, remove_database
+from bench.floor import DUCKDB_TYPES, header_columns, read_csv_sql, remove_database
 from loader.contract import EXTRACTS, TIER_LEVELS, Extract
 
 SETTINGS = {"memory_limit": "2GB", "preserve_insertion_order": False}
@@ -128,13 +130,13 @@ GOLD: dict[str, str] = {
 
 def silver_sql(extract: Extract, path: Path, checked: bool) -> str:
     """``select`` of one silver table: read, typed, last record per key, orphans dropped."""
-    read_as, typed = [], []
-    for i, col in enumerate(header_columns(path, extract)):
-        sql_type = DUCKDB_TYPES[col.type] if col else "VARCHAR"
-        read_as.append(f"'c{i}': '{'VARCHAR' if checked else sql_type}'")
-        if col is not None:
-            value = f"try_cast(nullif(trim(c{i}), '') as {sql_type})" if checked else f"c{i}"
-            typed.append(f"{value} as {col.name}")
+    columns = header_columns(path, extract)
+    typed = [
+        (f"try_cast(nullif(trim(c{i}), '') as {DUCKDB_TYPES[c.type]})" if checked else f"c{i}")
+        + f" as {c.name}"
+        for i, c in enumerate(columns)
+        if c is not None
+    ]
     keys = ", ".join(extract.primary_key)
     key_present = " and ".join(f"{k} is not null" for k in extract.primary_key)
     parents = " and ".join(
@@ -142,9 +144,8 @@ def silver_sql(extract: Extract, path: Path, checked: bool) -> str:
         for f in extract.foreign_keys
     )
     return (
-        f"with typed as (select {', '.join(typed)} from read_csv('{path}', header = true, "
-        f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', null_padding = true, "
-        f"ignore_errors = true, columns = {{{', '.join(read_as)}}})), "
+        f"with typed as (select {', '.join(typed)} "
+        f"from {read_csv_sql(path, columns, as_text=checked)}), "
         f"last_per_key as (select * from typed where {key_present} "
         f"qualify row_number() over (partition by {keys}) = 1) "
         f"select {', '.join(extract.column_names)} from last_per_key"
