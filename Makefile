@@ -33,8 +33,8 @@ test: test-deps ## run the whole test suite
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) ## ruff for Python, sqlfluff (dbt templater, .sqlfluff) for the models and singular tests
-	$(BIN)/ruff check loader tests
-	$(BIN)/ruff format --check loader tests
+	$(BIN)/ruff check loader tests bench
+	$(BIN)/ruff format --check loader tests bench
 	C360_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb DBT_TARGET_PATH=$$(mktemp -d) $(BIN)/sqlfluff lint models tests/dbt
 
 bench: $(STAMP) ## benchmark bootstrap + dbt build at 100k, 1M, 10M online transactions (bench/README.md)
