@@ -346,12 +346,10 @@ select * from winners
     {{ return(low is not none and (low != digest or high != digest)) }}
 {%- endmacro %}
 
-{#- Pre-hook of a gold aggregate built incrementally by append (average_order_value,
-    agent_performance): on an incremental build, delete the rows of the touched keys,
-    which the model then inserts again, recomputed. A key that lost its last
-    transaction is deleted and not inserted again: its row vanishes, as in a full build.
-    keys: the key columns, a row is deleted when any of them is touched (a NULL key
-    never is). Nothing on a full build. -#}
+{#- The delete of the delete_touched strategy (macros/strategies.sql): on an incremental
+    build, delete the rows of the touched keys, which the strategy then inserts again,
+    recomputed. keys: the key columns, a row is deleted when any of them is touched (a
+    NULL key never is). Nothing on a full build. -#}
 {% macro delete_touched_groups(keys) -%}
     {%- if is_incremental() -%}
     delete from {{ this }}

@@ -31,13 +31,14 @@
     )
 {%- endmacro %}
 
-{#- column in (values), from a list var; never true for an empty list. -#}
+{#- column in (values), from a list var, compared exactly (case_sensitive); never true for
+    an empty list. -#}
 {% macro in_list(column, values) -%}
     {%- if values is string -%}{%- set values = [values] -%}{%- endif -%}
     {%- if values | length == 0 -%}
         1 = 0
     {%- else -%}
-        {{ column }} in ({% for value in values %}{{ dbt.string_literal(value) }}{% if not loop.last %}, {% endif %}{% endfor %})
+        {{ case_sensitive(column) }} in ({% for value in values %}{{ dbt.string_literal(value) }}{% if not loop.last %}, {% endif %}{% endfor %})
     {%- endif -%}
 {%- endmacro %}
 
@@ -48,4 +49,16 @@
             then substring({{ column }}, 1, {{ dbt.length(column) }} - 4)
         else {{ column }}
     end
+{%- endmacro %}
+
+{#- Text compared exactly, case and accents included, as the contract compares it
+    ('Resolved' is not 'resolved', 'Gold' is not 'gold'), whatever the database's default
+    collation: for an equality, IN, GROUP BY or LIKE on text. DuckDB compares bytes
+    already. -#}
+{% macro case_sensitive(expression) -%}
+    {{ return(adapter.dispatch('case_sensitive', 'customer360')(expression)) }}
+{%- endmacro %}
+
+{% macro default__case_sensitive(expression) -%}
+    {{ expression }}
 {%- endmacro %}

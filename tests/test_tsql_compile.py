@@ -8,8 +8,8 @@ dialect and checked for what SQL Server or Synapse refuse although the parser ac
 it. A self-test proves that the checker rejects one bad snippet per rule.
 
 Also checked: every macro dispatched in ``macros/`` has a ``sqlserver__`` and a
-``synapse__`` (or ``fabric__``) variant; dbt-synapse dispatches synapse, then fabric,
-then default, never sqlserver.
+``fabric__`` variant; dbt-fabric dispatches fabric, then default, and dbt-synapse
+synapse, then fabric, then default, never sqlserver.
 """
 
 from __future__ import annotations
@@ -362,11 +362,8 @@ def test_every_dispatched_macro_has_tsql_variants():
         for prefix in ("sqlserver__",)
         if f"sqlserver__{name}" not in defined
     ]
-    missing += [
-        f"synapse__{name} (or fabric__{name})"
-        for name in dispatched
-        if f"synapse__{name}" not in defined and f"fabric__{name}" not in defined
-    ]
+    # dbt-fabric dispatches fabric__, then default__; dbt-synapse synapse__, then fabric__
+    missing += [f"fabric__{name}" for name in dispatched if f"fabric__{name}" not in defined]
     assert missing == []
 
 
@@ -434,8 +431,7 @@ def compile_offline(target: str, tmp: Path, incremental: bool = False) -> tuple[
 
 
 def compile_hook_offline(target: str, out: Path, hook: str, depends_on: list[str]) -> str:
-    """A model's pre-hook (its Jinja, from the manifest) rendered as the incremental branch
-    renders it, by ``dbt compile --inline`` in the project compiled into ``out`` (so that
+    """A statement's Jinja rendered as a model's incremental branch renders it, by ``dbt compile --inline`` in the project compiled into ``out`` (so that
     dbt parses nothing again). ``this`` is then the inline node, not the model."""
     hints = "".join(f"-- depends_on: {{{{ ref('{name}') }}}}\n" for name in depends_on)
     inline = hints + "{{ config(materialized='incremental') }}" + hook
@@ -492,22 +488,24 @@ def test_incremental_branches_compile_offline_as_valid_tsql(target, tmp_path):
     problems = {uid: p for uid, sql in nodes.items() if (p := tsql_problems(sql))}
     assert problems == {}, json.dumps(problems, indent=1)
     configs = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
-    appended = {"model.customer360.average_order_value", "model.customer360.agent_performance"}
+    touched = {"model.customer360.average_order_value", "model.customer360.agent_performance"}
     for uid in models:
         config = configs[uid]["config"]
-        if uid in appended:  # a pre-hook deletes the touched keys' rows, then an insert
-            assert config["incremental_strategy"] == "append", uid
-            hooks = [h["sql"] for h in config["pre-hook"]]
-            assert len(hooks) == 1 and "delete_touched_groups" in hooks[0], (uid, hooks)
-            check_delete_hook(target, manifest.parent, hooks[0], configs[uid])
+        assert config["pre-hook"] == [], uid  # nothing runs outside the strategy's batch
+        if uid in touched:  # the touched keys' rows deleted, then an insert, in one batch
+            assert config["incremental_strategy"] == "delete_touched", uid
+            keys = config["unique_key"]
+            keys = [keys] if isinstance(keys, str) else keys
+            delete = "{{ delete_touched_groups(%r) }}" % keys
+            check_delete_hook(target, manifest.parent, delete, configs[uid])
         else:
             assert config["incremental_strategy"] == "delete+insert", uid
             assert isinstance(config["unique_key"], str), uid  # one column: portable deletes
 
 
 def check_delete_hook(target: str, out: Path, hook: str, node: dict) -> None:
-    """The pre-hook of a gold aggregate appended incrementally: one DELETE of the rows whose
-    key columns (any of them) the new records touch, valid T-SQL."""
+    """The delete of a gold aggregate's delete_touched strategy: one DELETE of the rows
+    whose key columns (any of them) the new records touch, valid T-SQL."""
     keys = re.findall(r"'(\w+)'", hook)
     assert keys, hook
     sql = compile_hook_offline(target, out, hook, ["int_records__touched"])

@@ -10,7 +10,7 @@
         order by {% for column in order_by %}{{ column }} desc{% if not loop.last %}, {% endif %}{% endfor %}
     )
 {%- endmacro %}
-{% macro synapse__last_wins_row_number(key_columns, candidate_condition=none, order_by=['_load_id', '_source_row']) -%}
+{% macro fabric__last_wins_row_number(key_columns, candidate_condition=none, order_by=['_load_id', '_source_row']) -%}
     {{ sqlserver__last_wins_row_number(key_columns, candidate_condition, order_by) }}
 {%- endmacro %}
 
@@ -23,4 +23,15 @@
         as {{ type_ratio() }}
     )
 {%- endmacro %}
-{% macro synapse__safe_ratio(numerator, denominator) -%} {{ sqlserver__safe_ratio(numerator, denominator) }} {%- endmacro %}
+{% macro fabric__safe_ratio(numerator, denominator) -%} {{ sqlserver__safe_ratio(numerator, denominator) }} {%- endmacro %}
+
+{#- A binary collation: code point by code point (SQL Server's and Synapse's default,
+    SQL_Latin1_General_CP1_CI_AS, ignores case). -#}
+{% macro sqlserver__case_sensitive(expression) -%}
+    {{ expression }} collate Latin1_General_100_BIN2
+{%- endmacro %}
+{% macro synapse__case_sensitive(expression) -%} {{ sqlserver__case_sensitive(expression) }} {%- endmacro %}
+{#- Fabric Warehouse has two collations, both UTF-8; this is the binary one. -#}
+{% macro fabric__case_sensitive(expression) -%}
+    {{ expression }} collate Latin1_General_100_BIN2_UTF8
+{%- endmacro %}

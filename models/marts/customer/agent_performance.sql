@@ -1,10 +1,11 @@
 {#- Agents with at least one interaction (the seed's inner join). Incrementally, the
-    rows of the touched agents are deleted (pre-hook) and inserted again, recomputed. -#}
+    rows of the touched agents are deleted and inserted again, recomputed, in one batch
+    (the delete_touched strategy). -#}
 
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_touched_groups(['agent_id']) }}",
+    incremental_strategy='delete_touched',
+    unique_key='agent_id',
 ) }}
 
 {%- set touched_agents = touched_keys('agent_id') %}
@@ -43,7 +44,7 @@ interactions_by_agent as (
     select
         agent_id,
         count(*) as total_interactions,
-        sum(case when resolution_status = 'Resolved' then 1 else 0 end) as resolved_interactions
+        sum(case when {{ case_sensitive('resolution_status') }} = 'Resolved' then 1 else 0 end) as resolved_interactions
     from interactions
     group by agent_id
 

@@ -1,12 +1,12 @@
 {#- Two grains in one relation (CONTRACT.md section 3): online orders per product,
     in-store transactions per store. Every status counts; a NULL product or store is
     left out. Incrementally, the rows of the touched products and stores are deleted
-    (pre-hook) and inserted again, recomputed. -#}
+    and inserted again, recomputed, in one batch (the delete_touched strategy). -#}
 
 {{ config(
     materialized='incremental',
-    incremental_strategy='append',
-    pre_hook="{{ delete_touched_groups(['product_id', 'store_id']) }}",
+    incremental_strategy='delete_touched',
+    unique_key=['product_id', 'store_id'],
 ) }}
 
 {%- set touched_products = touched_keys('product_id') %}

@@ -71,7 +71,7 @@ highest_tier_rank as (
         max(tier_levels.tier_rank) as tier_rank
     from loyalty_accounts
     inner join tier_levels
-        on loyalty_accounts.tier_level = tier_levels.tier_level
+        on {{ case_sensitive('loyalty_accounts.tier_level') }} = tier_levels.tier_level
     group by loyalty_accounts.customer_id
 
 ),
