@@ -308,6 +308,7 @@ class FakeServer:
         self.relations: dict[tuple[str, str], dict] = {}
         self.statements: list[dict[str, Any]] = []
         self.digests: set[str] = set()
+        self.renamed_views: list[str] = []
         self.lock = threading.Lock()
 
     # the catalog, from DDL
@@ -380,6 +381,8 @@ class FakeServer:
                     continue
                 old = split_name(m.group(1))
                 if old in self.relations:
+                    if self.relations[old]["type"] == "view":
+                        self.renamed_views.append(".".join(old))
                     new = (old[0], split_name(m.group(2))[1])
                     self.relations[new] = self.relations.pop(old)
             elif kind == "view":
@@ -526,11 +529,13 @@ class FakeServer:
     def execute(self, sql: str, params: Any) -> tuple[list | None, list[tuple], int]:
         node = NODE_ID.search(sql)
         with self.lock:
-            self.statements.append(
-                {"node": node.group(1) if node else None, "sql": sql, "params": bool(params)}
-            )
+            entry = {"node": node.group(1) if node else None, "sql": sql, "params": bool(params)}
+            self.statements.append(entry)
             ans = self.answer(sql)
+            self.renamed_views = []
             self.ddl(sql)
+            if self.renamed_views:
+                entry["renamed_views"] = self.renamed_views
         if ans is None:
             return None, [], 0
         names, typs, rows = ans
@@ -678,6 +683,7 @@ def run(target: str, out: Path) -> dict[str, float]:
             json.dumps(
                 {
                     "target": target,
+                    "target_path": str(out / "target"),
                     "success": bool(res.success),
                     "exception": repr(res.exception) if res.exception else None,
                     "results": results,
