@@ -171,11 +171,11 @@ def statement_problems(sql: str, engine: str, renamed_views: list[str] = ()) -> 
                 problems.append("DROP ... IF EXISTS: not in Synapse dedicated pools")
             if re.search(r"(^|;)\s*use\s+[\[\"\w]", text, re.IGNORECASE | re.MULTILINE):
                 problems.append("USE: not in Synapse dedicated pools (connect to the pool)")
-    if engine == "synapse":
-        for view in renamed_views:
-            problems.append(
-                f"rename of a view ({view}): a dedicated pool renames tables only, never views"
-            )
+    if engine == "synapse" and renamed_views:
+        problems.append(
+            "rename of a view (sp_rename / RENAME OBJECT): a dedicated pool renames tables "
+            "only, never views"
+        )
     return sorted(set(problems))
 
 
