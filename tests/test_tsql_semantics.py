@@ -129,7 +129,9 @@ def compiled_models(target: str, out: Path) -> list[dict]:
     return ordered
 
 
-def emulate(reference_con, models: list[dict], *, ci: bool, utf8: bool) -> duckdb.DuckDBPyConnection:
+def emulate(
+    reference_con, models: list[dict], *, ci: bool, utf8: bool
+) -> duckdb.DuckDBPyConnection:
     """A DuckDB database ``customer360`` with the reference's raw rows, where every model
     runs as its compiled T-SQL would on the server (tsql_emulator)."""
     con = duckdb.connect()
@@ -214,54 +216,79 @@ def compiled(tmp_path_factory):
     return get
 
 
-@pytest.mark.parametrize(
-    "target,ci,utf8",
-    ENGINES,
+@pytest.fixture(
+    scope="module",
+    params=ENGINES,
     ids=[f"{t}-{'ci' if ci else 'bin'}" for t, ci, _ in ENGINES],
 )
-def test_compiled_tsql_gives_the_contracts_figures(reference, compiled, target, ci, utf8):
-    _, ref = reference
-    con = emulate(ref, compiled(target), ci=ci, utf8=utf8)
-    for relation in RELATIONS:
-        cols = public_columns(ref, relation)
-        select = f"select {', '.join(cols)} from {relation}"
-        assert_same_rows(con.execute(select).fetchall(), ref.execute(select).fetchall(), relation)
+def server(request, reference, compiled):
+    """The edge cases built by the compiled T-SQL of one target, under one collation."""
+    target, ci, utf8 = request.param
+    con = emulate(reference[1], compiled(target), ci=ci, utf8=utf8)
+    yield con
+    con.close()
 
-    def q(sql: str) -> list[tuple]:
-        return con.execute(sql).fetchall()
 
-    # 'resolved' is not 'Resolved'; 'gold' is no tier
+def q(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+@pytest.mark.parametrize("relation", RELATIONS)
+def test_every_row_equals_the_duckdb_build(reference, server, relation):
+    ref = reference[1]
+    cols = public_columns(ref, relation)
+    select = f"select {', '.join(cols)} from {relation}"
+    assert_same_rows(q(server, select), q(ref, select), relation)
+
+
+def test_text_is_compared_exactly(server):
+    """Finding 6: 'resolved' is not 'Resolved', and 'gold' is no tier, whatever the
+    database's collation."""
     assert q(
+        server,
         "select agent_id, total_interactions, resolved_interactions, resolution_rate "
-        "from gold.agent_performance order by 1"
+        "from gold.agent_performance order by 1",
     ) == [(1, 2, 1, Decimal("0.5")), (2, 1, 0, Decimal("0"))]
     assert q(
+        server,
         "select customer_id, tier_level, segment from gold.customer_segments "
-        "where customer_id in (1, 7, 8, 25) order by 1"
+        "where customer_id in (1, 7, 8, 25) order by 1",
     ) == [
         (1, None, "High-Value"),
         (7, "Gold", "One-Time Buyer"),
         (8, "Silver", "One-Time Buyer"),
         (25, None, "Regular"),
     ]
-    # text outside code page 1252, and lengths in characters
-    assert q("select customer_id, name from silver.customers where customer_id between 20 and 24 "
-             "order by 1") == [
-        (20, "Łukasz Żółć"),
-        (21, "张伟"),
-        (22, EMOJI * 100),
-        (24, "é" * 100),
+    assert q(
+        server,
+        "select customer_id, loyalty_tier, unresolved_interactions, segment "
+        "from gold.customer_360 where customer_id in (1, 25) order by 1",
+    ) == [(1, None, 1, "High-Value"), (25, None, 0, "Regular")]
+
+
+def test_text_keeps_every_character_and_counts_characters(server):
+    """Finding 7: text outside code page 1252 is kept; lengths are characters (100 × 'é'
+    and 100 emoji are valid, 101 of either is not)."""
+    assert q(
+        server,
+        "select customer_id, name from silver.customers "
+        "where customer_id between 20 and 24 order by 1",
+    ) == [(20, "Łukasz Żółć"), (21, "张伟"), (22, EMOJI * 100), (24, "é" * 100)]
+    assert q(server, "select email, address from silver.customers where customer_id = 24") == [
+        ("é" * 100, "é" * 255)
     ]
     assert q(
-        "select email, address from silver.customers where customer_id = 24"
-    ) == [("é" * 100, "é" * 255)]
-    assert q(
+        server,
         "select record_key, reason from audit.rejected_rows "
-        "where source_table = 'Customers' and record_key in ('11', '23') order by 1"
+        "where source_table = 'Customers' and record_key in ('11', '23') order by 1",
     ) == [("11", "invalid_value"), ("23", "invalid_value")]
-    # decimals of any length, rounded half away from zero
+
+
+def test_decimals_of_any_length_are_rounded(server):
+    """Finding 10: a decimal text of more than 38 digits is valid and rounded half away
+    from zero, as the contract says."""
     assert q(
-        "select product_id, price from silver.products where product_id >= 20 order by 1"
+        server, "select product_id, price from silver.products where product_id >= 20 order by 1"
     ) == [(20, Decimal("1.23")), (21, Decimal("12.35")), (22, Decimal("-99999999.44"))]
 
 
@@ -285,6 +312,6 @@ def test_the_emulator_has_tsql_semantics():
     tsql_emulator.register(con)
     con.execute("set default_collation = 'nocase'")
     ci = "select count(*) from (select 'resolved' as s) where s = 'Resolved'"
-    binary = "select count(*) from (select 'resolved' as s) where s collate Latin1_General_100_BIN2 = 'Resolved'"
+    binary = ci.replace("where s", "where s collate Latin1_General_100_BIN2")
     assert con.execute(tsql_emulator.to_duckdb(ci, ci=True)).fetchone() == (1,)
     assert con.execute(tsql_emulator.to_duckdb(binary, ci=True)).fetchone() == (0,)

@@ -161,7 +161,9 @@ def tsql_date(value: str | None) -> dt.date | None:
 
 def tsql_datetime2(value: str | None) -> dt.datetime | None:
     """``try_convert(datetime2(6), value, 121)``: yyyy-mm-dd hh:mi:ss[.fffffff]."""
-    m = value and re.fullmatch(r"(\d{4}-\d{2}-\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?", value)
+    m = value and re.fullmatch(
+        r"(\d{4}-\d{2}-\d{2}) (\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,7}))?", value
+    )
     if not m:
         return None
     try:
