@@ -9,8 +9,8 @@ first load's) and runs ``dbt build`` again, and once more with no new load (the 
 
 Every phase runs as a child process; its peak memory is the largest sum of the resident
 set sizes of the child and all its descendants, sampled every 0.1 s. The results go to
-``bench/results/latest.json`` and ``latest.md`` (and a timestamped copy), and the Markdown
-table is printed at the end. ``bench/README.md`` says what is measured and why.
+``bench/results/latest.json`` and ``latest.md`` (earlier results are in git history), and
+the Markdown table is printed at the end. ``bench/README.md`` says what is measured and why.
 """
 
 from __future__ import annotations
@@ -741,10 +741,9 @@ def main(argv: list[str] | None = None) -> int:
 
     args.results.mkdir(parents=True, exist_ok=True)
     md = to_markdown(result)
-    stamp = started.strftime("%Y%m%dT%H%M%SZ")
-    for stem in ("latest", stamp):
-        (args.results / f"{stem}.json").write_text(json.dumps(result, indent=2) + "\n")
-        (args.results / f"{stem}.md").write_text(md)
+    # Only the latest result is kept in the tree: earlier ones are in git history.
+    (args.results / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+    (args.results / "latest.md").write_text(md)
     print()
     print(md)
     print(f"written: {args.results / 'latest.json'}, {args.results / 'latest.md'}")

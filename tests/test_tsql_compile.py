@@ -431,8 +431,9 @@ def compile_offline(target: str, tmp: Path, incremental: bool = False) -> tuple[
 
 
 def compile_hook_offline(target: str, out: Path, hook: str, depends_on: list[str]) -> str:
-    """A statement's Jinja rendered as a model's incremental branch renders it, by ``dbt compile --inline`` in the project compiled into ``out`` (so that
-    dbt parses nothing again). ``this`` is then the inline node, not the model."""
+    """A statement's Jinja rendered as a model's incremental branch renders it, by
+    ``dbt compile --inline`` in the project compiled into ``out`` (so that dbt parses
+    nothing again). ``this`` is then the inline node, not the model."""
     hints = "".join(f"-- depends_on: {{{{ ref('{name}') }}}}\n" for name in depends_on)
     inline = hints + "{{ config(materialized='incremental') }}" + hook
     r = dbt_offline(
@@ -496,7 +497,7 @@ def test_incremental_branches_compile_offline_as_valid_tsql(target, tmp_path):
             assert config["incremental_strategy"] == "delete_touched", uid
             keys = config["unique_key"]
             keys = [keys] if isinstance(keys, str) else keys
-            delete = "{{ delete_touched_groups(%r) }}" % keys
+            delete = "{{ delete_touched_groups(" + repr(keys) + ") }}"
             check_delete_hook(target, manifest.parent, delete, configs[uid])
         else:
             assert config["incremental_strategy"] == "delete+insert", uid

@@ -52,17 +52,17 @@
     '0', so that it is never empty), and three decimals. Rounding half away from zero to 2
     places depends on the third decimal only, so TRY_CAST of this text (which rounds half
     away from zero and fails on overflow) gives the full text's value, whatever its
-    length. -#}
+    length. NULL stays NULL (CONCAT would make it '0.'). -#}
 {%- macro _tsql_decimal_digits(column) -%}
     {%- set unsigned = _tsql_unsigned(column) -%}
     {%- set integer_part = 'substring(' ~ unsigned ~ ", 1, charindex('.', concat(" ~ unsigned ~ ", '.')) - 1)" -%}
-    concat(
+    case when {{ column }} is not null then concat(
         case when left({{ column }}, 1) = '-' then '-' else '' end,
         '0',
         substring({{ integer_part }}, patindex('%[^0]%', concat({{ _tsql_bin(integer_part) }}, 'x')), 4000),
         '.',
         substring({{ unsigned }}, charindex('.', concat({{ unsigned }}, '.')) + 1, 3)
-    )
+    ) end
 {%- endmacro %}
 
 {#- DATETIME: 'YYYY-MM-DD HH:MM:SS' or with 'T', optional fractional seconds; a real
