@@ -34,6 +34,7 @@ import pytest
 import sqlglot
 from sqlglot.tokens import TokenType
 
+from tests.test_tsql_compile import tsql_problems
 from tests.tsql_harness import EXEC_STRING, NAME, QUERY_COMMENT, column_definitions, nested_sql
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,6 +70,9 @@ EXTENDED_PROPERTY = re.compile(
     r"\bsp_(?:add|update|drop)extendedproperty\b|\bcomment\s+on\s+(?:table|view|column)\b",
     re.IGNORECASE,
 )
+CREATE_VIEW = re.compile(r"\bcreate\s+(?:or\s+alter\s+)?view\s+" + NAME + r"\s+as\b", re.I)
+# dbt-synapse's test wrapper: create the test schema if missing, then the query.
+SCHEMA_BLOCK = re.compile(r"(?is)^\s*(?:--[^\n]*\n\s*)*if\s+not\s+exists\b.*?\bbegin\b.*?\bend\b")
 EMPTY_NAME_BEFORE = {"view", "table", "schema", "from", "join", "into", "update", "exists"}
 
 
@@ -144,6 +148,17 @@ def statement_problems(sql: str, engine: str, renamed_views: list[str] = ()) -> 
                     "nested WITH: a WITH inside another statement's parentheses (T-SQL "
                     "allows a WITH only at the top; Fabric only as a preview feature)"
                 )
+        # the model and test bodies as the build renders them (the real watermarks, the
+        # tests' latest_build filters, the adapters' wrappers): the model-body checker
+        bodies = [text[m.end() :] for m in CREATE_VIEW.finditer(text)]
+        query = SCHEMA_BLOCK.sub("", text).strip()
+        query = re.sub(r"^(?:EXEC\(''\)\s*;?\s*)+", "", query).strip()  # a nested view
+        query = re.sub(r"(?:;\s*EXEC\(''\)\s*;?\s*)+$", "", query).strip()
+        if re.match(r"(?i)(with|select)\b", query) and re.search(r"(?i)\bas\s+failures\b", query):
+            bodies.append(query)
+        for body in bodies:
+            for p in tsql_problems(body.strip().rstrip(";").strip()):
+                problems.append(f"in a view or test body: {p}")
         for typ, param in _types_used(tokens, text):
             if typ in REFUSED_TYPES:
                 problems.append(f"type {typ}: not a T-SQL column type for this data")
@@ -224,6 +239,13 @@ BAD = {
     "sp_rename": ("synapse", "EXEC sp_rename 'dbo.v', 'v__dbt_backup'"),
     "drop if exists": ("synapse", 'EXEC(\'DROP view IF EXISTS "dbo"."v";\')'),
     "USE": ("synapse", "USE [customer360];\nselect 1 as x"),
+    "in a view body": ("sqlserver", 'EXEC(\'create view "dbo"."v" as select x from t limit 5\')'),
+    "in a test body": (
+        "synapse",
+        "IF NOT EXISTS (SELECT * FROM sys.schemas WHERE name = 'x') "
+        "BEGIN EXEC('CREATE SCHEMA [x]') END select count(*) as failures from "
+        "(select x from t where x::int > 1) dbt_internal_test",
+    ),
 }
 
 GOOD = {
