@@ -1,5 +1,4 @@
-{#- Fabric Warehouse only (dbt-fabric; dbt-synapse dispatches synapse__ first, so Synapse
-    keeps dbt-synapse's own variants). -#}
+{#- Fabric Warehouse only: the data test wrapper. -#}
 
 {#- dbt-fabric's data test wrapper puts the test's query inside `with test_main_sql as
     (...)`: a WITH inside a WITH whenever the test starts with one (accepted_values,
@@ -29,4 +28,11 @@
     case when {{ fail_calc }} {{ error_if }}
       then 'true' else 'false' end as should_error
   from dbt_internal_test
+{%- endmacro %}
+
+{#- dbt dispatches to the root project's macros first, whatever the prefix: without this,
+    fabric__get_test_sql above would replace dbt-synapse's own test wrapper on Synapse
+    too. Synapse keeps dbt-synapse's. -#}
+{% macro synapse__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit) -%}
+    {{ return(dbt.synapse__get_test_sql(main_sql, fail_calc, warn_if, error_if, limit)) }}
 {%- endmacro %}
