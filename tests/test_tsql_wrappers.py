@@ -182,6 +182,8 @@ def statement_problems(sql: str, engine: str, renamed_views: list[str] = ()) -> 
                         "sp_rename of an object: a dedicated pool's sp_rename renames columns"
                         " only (RENAME OBJECT renames tables)"
                     )
+            if re.search(r"\bcreate\s+or\s+alter\b", text, re.IGNORECASE):
+                problems.append("CREATE OR ALTER: not in Synapse dedicated pools (ALTER VIEW is)")
             if re.search(r"\bdrop\s+(table|view)\s+if\s+exists\b", text, re.IGNORECASE):
                 problems.append("DROP ... IF EXISTS: not in Synapse dedicated pools")
             if re.search(r"(^|;)\s*use\s+[\[\"\w]", text, re.IGNORECASE | re.MULTILINE):
@@ -239,6 +241,7 @@ BAD = {
     "sp_rename": ("synapse", "EXEC sp_rename 'dbo.v', 'v__dbt_backup'"),
     "drop if exists": ("synapse", 'EXEC(\'DROP view IF EXISTS "dbo"."v";\')'),
     "USE": ("synapse", "USE [customer360];\nselect 1 as x"),
+    "CREATE OR ALTER": ("synapse", 'EXEC(\'CREATE OR ALTER VIEW "dbo"."v" AS select 1 as x\')'),
     "in a view body": ("sqlserver", 'EXEC(\'create view "dbo"."v" as select x from t limit 5\')'),
     "in a test body": (
         "synapse",
