@@ -37,11 +37,11 @@
     and comments (a CTE's body is inside its parentheses). -#}
 {% macro split_leading_ctes(sql) -%}
     {%- set re = modules.re -%}
-    {%- if not re.match('\\s*(--[^\\n]*\\n\\s*|/\\*.*?\\*/\\s*)*with\\b', sql, re.IGNORECASE | re.DOTALL) -%}
+    {%- if not re.match('(?is)\\s*(--[^\\n]*\\n\\s*|/\\*.*?\\*/\\s*)*with\\b', sql) -%}
         {{ return(none) }}
     {%- endif -%}
     {%- set scan = namespace(depth=0, at=none) -%}
-    {%- for token in re.finditer("'(?:[^']|'')*'|\\[[^\\]]*\\]|\"[^\"]*\"|--[^\\n]*|/\\*.*?\\*/|[()]|\\bselect\\b", sql, re.IGNORECASE | re.DOTALL) -%}
+    {%- for token in re.finditer("(?is)'(?:[^']|'')*'|\\[[^\\]]*\\]|\"[^\"]*\"|--[^\\n]*|/\\*.*?\\*/|[()]|\\bselect\\b", sql) -%}
         {%- if scan.at is none -%}
             {%- set text = token.group(0) -%}
             {%- if text == '(' -%}
@@ -123,8 +123,29 @@ where value_field not in (
 
 {#- Synapse and Fabric: dbt-fabric runs every statement in autocommit (no dbt
     transaction), so its delete+insert could delete a key's rows and fail before
-    inserting them again. The two statements run as one explicit transaction instead
-    (atomic_batch). SQL Server runs them inside dbt's own transaction already. -#}
+    inserting them again. The same two statements (the keys of the new rows deleted,
+    the new rows inserted) run as one explicit transaction here (atomic_batch). SQL
+    Server runs them inside dbt's own transaction already. -#}
 {% macro fabric__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates=none) -%}
-    {{ atomic_batch(dbt_fabric.fabric__get_delete_insert_merge_sql(target, source, unique_key, dest_columns, incremental_predicates)) }}
+    {%- set columns = get_quoted_csv(dest_columns | map(attribute='name')) -%}
+    {%- set keys = [unique_key] if unique_key is string else unique_key -%}
+    {%- set batch -%}
+    delete from {{ target }}
+    {%- if keys | length == 1 %}
+    where {{ keys[0] }} in (select {{ keys[0] }} from {{ source }})
+    {%- else %}
+    where exists (
+        select 1
+        from {{ source }} as dbt_source
+        where {% for key in keys %}dbt_source.{{ key }} = {{ adapter.quote(target.identifier) }}.{{ key }}{% if not loop.last %} and {% endif %}{% endfor %}
+    )
+    {%- endif %}
+    {%- for predicate in incremental_predicates or [] %}
+        and {{ predicate }}
+    {%- endfor %};
+    insert into {{ target }} ({{ columns }})
+    select {{ columns }}
+    from {{ source }}
+    {%- endset -%}
+    {{ return(atomic_batch(batch)) }}
 {%- endmacro %}
