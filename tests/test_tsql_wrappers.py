@@ -329,27 +329,7 @@ def _first_line(message: str | None) -> str:
     return " / ".join(keep[:8])[:600]
 
 
-# Awaiting the lead's fix on main (332780e): in macros/tsql/adapters.sql, split_leading_ctes
-# passes `re.IGNORECASE | re.DOTALL` to re.match / re.finditer, which Jinja reads as a
-# filter ("No filter named 're.DOTALL'": every contract probe and, on Fabric, every data
-# test fails; write the flags inline, `(?is)` at the start of the pattern), and
-# fabric__get_delete_insert_merge_sql calls `dbt_fabric.fabric__get_delete_insert_merge_sql`
-# ("'dbt_fabric' is undefined": every incremental model of a later build fails; `dbt.`
-# reaches the adapter's own macro). Remove the mark when both land.
-AWAITS_ADAPTERS_SQL_FIX = pytest.mark.xfail(
-    strict=True,
-    reason="awaits macros/tsql/adapters.sql: re flags inside Jinja, dbt_fabric. namespace",
-)
-
-
-@pytest.mark.parametrize(
-    "target",
-    [
-        "sqlserver",
-        pytest.param("synapse", marks=AWAITS_ADAPTERS_SQL_FIX),
-        pytest.param("fabric", marks=AWAITS_ADAPTERS_SQL_FIX),
-    ],
-)
+@pytest.mark.parametrize("target", TARGETS)
 def test_every_node_builds(target, builds):
     """dbt's own checks, as the adapter runs them: contract types, persist_docs,
     on_schema_change, tests; a first and a later build."""
