@@ -654,6 +654,13 @@ def run(target: str, out: Path) -> dict[str, float]:
     sys.modules["pyodbc"] = fake_pyodbc(server)
     from dbt.cli.main import dbtRunner
 
+    from loader.tsql_warehouse import schema_statements
+
+    # The loader ran before dbt: its schemas and raw tables exist, with their columns (its
+    # own DDL; it loads SQL Server and Synapse, and Fabric's raw tables have the same shape).
+    for sql in schema_statements("synapse" if target == "synapse" else "sqlserver"):
+        server.ddl(sql)
+
     out.mkdir(parents=True, exist_ok=True)
     timings = {}
     common = [
