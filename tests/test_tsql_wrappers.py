@@ -416,3 +416,50 @@ def test_contract_types_are_types_the_engine_stores(target, builds):
             if base in refused or not base:
                 wrong[f"{uid}.{name}"] = col.get("data_type")
     assert wrong == {}, json.dumps(wrong, indent=1)
+
+
+# --- the fake server checks --------------------------------------------------------------
+
+
+def test_the_fake_server_answers_as_a_server_would():
+    from tests.tsql_harness import FakeServer
+
+    server = FakeServer("synapse")
+    server.ddl("EXEC('create schema [gold]')")
+    server.ddl('create table "gold"."t" (a int, b nvarchar(40), c datetime2(6))')
+    server.ddl(
+        'EXEC(\'create view "gold"."v" as with x as (select a, cast(b as varchar(20)) '
+        'as b2 from "gold"."t") select * from x\')'
+    )
+    assert "gold" in server.schemas
+    cols = server.answer(
+        "select column_name, data_type, character_maximum_length, numeric_precision, "
+        "numeric_scale from INFORMATION_SCHEMA.COLUMNS where table_name = 'v' and "
+        "table_schema = 'gold'"
+    )
+    assert cols[2] == [("a", "int", None, 10, 0), ("b2", "varchar", 20, None, None)]
+    # the contract probe: the type each column is cast to, through CTEs and relations
+    _, _, rows = server.answer(
+        "select is_hidden, name, system_type_name, error_number, error_message from "
+        "sys.dm_exec_describe_first_result_set(N'with y as (select c, cast(null as "
+        'timestamp) as d from "gold"."t") select * from y\', null, 0)'
+    )
+    assert [(r[1], r[2]) for r in rows] == [("c", "datetime2(6)"), ("d", "timestamp")]
+    description, rows, _ = server.execute(
+        "select * from (select cast(null as timestamp) as d, cast(1 as bigint) as n) s where 1 = 0",
+        (),
+    )
+    assert [(d[0], d[1]) for d in description] == [("d", bytearray), ("n", int)] and rows == []
+    # renames and drops move the catalog; a renamed view is noted on its statement
+    server.execute('rename object "gold"."v" to v__dbt_backup', ())
+    assert server.statements[-1]["renamed_views"] == ["gold.v"]
+    server.execute(
+        "if object_id ('\"gold\".\"v__dbt_backup\"','V') is not null "
+        'drop view "gold"."v__dbt_backup"',
+        (),
+    )
+    relations = server.answer(
+        "select table_catalog as [database], table_name as [name], table_schema as [schema], "
+        "table_type from INFORMATION_SCHEMA.TABLES where table_schema like 'gold'"
+    )
+    assert relations[2] == [("customer360", "t", "gold", "table")]
