@@ -3,9 +3,10 @@ dedicated SQL pools (``--target synapse``), loaded from the lake.
 
 The same raw layer as :mod:`loader.warehouse` (DuckDB): ``raw.<table>`` with every field
 as text plus lineage, ``raw.malformed_records`` for records that cannot be split, and
-the ledger ``raw._loads``; a sync loads every landed file not in the ledger, all in one
-transaction. Records are split in Python by :func:`loader.records.split_records`, the
-same splitter as on DuckDB, so a malformed line has the same fate on every engine.
+the ledger ``raw._loads``; a sync loads every landed file not in the ledger, one
+transaction a file (see Transactions). Records are split in Python by
+:func:`loader.records.split_records`, the same splitter as on DuckDB, so a malformed line
+has the same fate on every engine.
 
 How rows reach the warehouse
 ----------------------------
@@ -22,6 +23,12 @@ normalized file (``_normalized/malformed_records/<table>/<load_id>/<File>.csv``)
 ``raw.malformed_records``: Synapse has no multi-row ``VALUES`` and
 row-by-row inserts are slow there. The credential is the workspace's managed identity
 (default) or a SAS token (``SYNAPSE_COPY_CREDENTIAL=sas``, ``SYNAPSE_COPY_SAS_TOKEN``).
+COPY's error file goes to ``_rejected/<table>/<load_id>/`` given as a path relative to the
+lake's container (``ERRORFILE = '/<prefix>/_rejected/…'``): Microsoft documents that such
+a path is written with ``CREDENTIAL`` and needs no ``ERRORFILE_CREDENTIAL``, which does not
+list managed identity for Blob Storage endpoints. ``DATEFORMAT = 'ymd'`` is explicit, so
+that ``_loaded_at`` (``YYYY-MM-DD hh:mm:ss.ffffff``) never depends on the session's
+language or ``SET DATEFORMAT``.
 
 **SQL Server / Azure SQL: client-side bulk copy in chunks.** Good records are sent as
 parameterized ``INSERT`` statements with pyodbc's ``fast_executemany`` (ODBC parameter
@@ -35,11 +42,20 @@ on-premises, and it keeps the record numbers and malformed lines of the Python s
 Transactions
 ------------
 The connection runs in autocommit mode; ``ensure_schema`` creates what is missing first
-(Synapse refuses DDL inside a user transaction), then the load runs between an explicit
-``BEGIN TRANSACTION`` and ``COMMIT TRANSACTION``. On any error the loader sends
-``IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION`` and closes the connection: every raw table is
-as it was. On SQL Server ``SET XACT_ABORT ON`` makes any run-time error doom the whole
-transaction, never a single statement.
+(Synapse refuses DDL inside a user transaction). Then each landed file is loaded in a
+transaction of its own, between an explicit ``BEGIN TRANSACTION`` and ``COMMIT
+TRANSACTION``: Azure SQL governs the log used per transaction, so one transaction over a
+whole load (every file of every table) could exceed it where one file does not. The
+all-or-nothing unit is the file, through the ledger: a file's rows, its malformed records
+and its ``raw._loads`` row are committed together, so a file's rows are visible (and
+counted by dbt's accounting test) only with its ledger row. Each file's transaction first
+deletes any row of that (load id, file) in ``raw.<table>`` and ``raw.malformed_records``:
+a file not in the ledger has no rows that count, so a rerun after a failure part-way never
+duplicates a row, whatever was left. On any error the loader sends
+``IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION`` and closes the connection: the files committed
+before it stay loaded (they are in the ledger), the failed file left nothing, and the next
+bootstrap loads it and the files after it. On SQL Server ``SET XACT_ABORT ON`` makes any
+run-time error doom the whole transaction, never a single statement.
 
 Types
 -----
@@ -80,7 +96,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
 from loader.errors import LoaderError
@@ -522,10 +538,25 @@ def write_copy_files(
     return good, bad
 
 
+def container_path(url: str) -> str:
+    """The path of an https URL of the lake relative to its container
+    (``https://<account>.blob.core.windows.net/<container>/a/b/`` -> ``/a/b/``): how
+    COPY INTO's ERRORFILE names a folder in the container it reads from, with no
+    ERRORFILE_CREDENTIAL."""
+    parts = urlsplit(url).path.split("/")
+    if len(parts) < 3 or not parts[2]:
+        raise LoaderError(f"{url!r}: expected https://<account>/<container>/<path>")
+    return "/" + unquote("/".join(parts[2:]))
+
+
 def copy_into_sql(
     table: str, columns: Sequence[str], url: str, error_url: str, settings: ConnectionSettings
 ) -> str:
-    """``COPY INTO raw.<table>`` of a normalized file (no parameters: COPY takes none)."""
+    """``COPY INTO raw.<table>`` of a normalized file (no parameters: COPY takes none).
+
+    The error file goes to ``error_url``'s folder, named relative to the container, so
+    that COPY writes it with ``CREDENTIAL`` (no ``ERRORFILE_CREDENTIAL``: see the module
+    docstring); dates are read ``ymd`` whatever the session's settings."""
     if settings.copy_credential == "sas":
         cred = (
             "(IDENTITY = 'Shared Access Signature', SECRET = "
@@ -537,8 +568,8 @@ def copy_into_sql(
         f"copy into raw.{q(table)} ({', '.join(q(c) for c in columns)}) "
         f"from {literal(url)} with (FILE_TYPE = 'CSV', CREDENTIAL = {cred}, "
         "FIELDQUOTE = '\"', FIELDTERMINATOR = ',', ROWTERMINATOR = '0x0A', FIRSTROW = 2, "
-        f"ENCODING = 'UTF8', MAXERRORS = 0, ERRORFILE = {literal(error_url)}, "
-        f"ERRORFILE_CREDENTIAL = {cred})"
+        "DATEFORMAT = 'ymd', ENCODING = 'UTF8', MAXERRORS = 0, "
+        f"ERRORFILE = {literal(container_path(error_url))})"
     )
 
 
@@ -601,7 +632,7 @@ class TsqlWarehouse:
         on_file: FileProgress | None = None,
         on_done: Callable[[TableLoad], None] | None = None,
     ) -> list[TableLoad]:
-        """Load every landed file not yet in ``raw._loads``, in one transaction."""
+        """Load every landed file not yet in ``raw._loads``, one transaction a file."""
         con = self._connect(self.settings)
         where = self.description
         try:
@@ -619,22 +650,27 @@ class TsqlWarehouse:
                 ) from e
             pending = pending_files(lake, done)
             loaded_at = datetime.now(UTC).replace(tzinfo=None)
-            cur.execute("begin transaction")
+            committed = 0
             try:
                 with tempfile.TemporaryDirectory(prefix="c360-tsql-") as tmp:
 
                     def load_file(extract: Extract, lf: LandedFile) -> tuple[int, int]:
-                        nonlocal where
+                        nonlocal where, committed
                         where = f"{lf.file} (lake: {lf.path})"
                         _check_load_id(lf)
+                        cur.execute("begin transaction")
+                        self._forget(cur, extract, lf)
                         if self.engine == "synapse":
-                            return self._copy_file(
+                            counts = self._copy_file(
                                 cur, lake, extract, lf, loaded_at, Path(tmp), on_file
                             )
-                        return self._insert_file(cur, lake, extract, lf, loaded_at, on_file)
+                        else:
+                            counts = self._insert_file(cur, lake, extract, lf, loaded_at, on_file)
+                        cur.execute("commit transaction")
+                        committed += 1
+                        return counts
 
                     results = load_pending(pending, load_file, on_done=on_done)
-                cur.execute("commit transaction")
             except BaseException as e:
                 try:
                     cur.execute("if @@trancount > 0 rollback transaction")
@@ -642,13 +678,28 @@ class TsqlWarehouse:
                     pass
                 if isinstance(e, Exception) and not isinstance(e, LoaderError):
                     raise LoaderError(
-                        f"{where}: the load was rolled back, the raw tables "
-                        f"are as they were: {_db_message(e)}"
+                        f"{where}: this file's load was rolled back and left nothing "
+                        f"({committed} file(s) loaded before it are committed, in raw._loads; "
+                        f"bootstrap again loads the rest): {_db_message(e)}"
                     ) from e
                 raise
             return results
         finally:
             con.close()
+
+    @staticmethod
+    def _forget(cur: Any, extract: Extract, lf: LandedFile) -> None:
+        """Delete what a failed earlier attempt may have left of a file not in the ledger
+        (nothing, when every transaction was atomic): its rows never counted."""
+        cur.execute(
+            f"delete from raw.{q(extract.table)} where [_load_id] = ? and [_source_file] = ?",
+            [lf.load_id, lf.file],
+        )
+        cur.execute(
+            "delete from raw.[malformed_records] where [_table] = ? and [_load_id] = ? "
+            "and [_source_file] = ?",
+            [extract.table, lf.load_id, lf.file],
+        )
 
     def _ledger(
         self,
