@@ -50,7 +50,15 @@ def _settings_lake(args: argparse.Namespace) -> str:
 
 
 def _settings_duckdb(args: argparse.Namespace) -> Path:
-    return Path(args.duckdb or os.environ.get("C360_DUCKDB_PATH") or DEFAULT_DUCKDB)
+    path = args.duckdb or os.environ.get("C360_DUCKDB_PATH") or DEFAULT_DUCKDB
+    if "'" in path:
+        # dbt-duckdb writes the file's catalog name into SQL without escaping it.
+        raise LoaderError(
+            f"the DuckDB path {path} (--duckdb or C360_DUCKDB_PATH) contains a single "
+            "quote ('), which dbt-duckdb puts into SQL unescaped, so dbt build would fail "
+            "on it: choose a path without '"
+        )
+    return Path(path)
 
 
 def _settings_target(args: argparse.Namespace) -> str:
@@ -94,6 +102,7 @@ class Console:
 def cmd_bootstrap(args: argparse.Namespace) -> int:
     from loader.bootstrap import land_source, validate_source
     from loader.lake import open_lake
+    from loader.records import shown
     from loader.warehouse import DuckDBWarehouse
 
     out = Console(args.quiet)
@@ -112,9 +121,9 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
     files = validate_source(source)
     for sf in files:
         if sf.header.extra:
+            extra = ", ".join(shown(name) for name in dict.fromkeys(sf.header.extra))
             out.warn(
-                f"{sf.path.name}: column(s) {', '.join(sf.header.extra)} are not in the "
-                "contract and are ignored"
+                f"{shown(sf.path.name)}: column(s) {extra} are not in the contract and are ignored"
             )
     out.line(f"landing {source} in the lake at {lake.url}")
 
@@ -179,6 +188,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
             f"reset deletes every file of the lake at {lake.url} and the "
             f"warehouse {warehouse.path}: run again with --yes to do it"
         )
+    warehouse.refuse_other_files()  # before anything is deleted
     lake.reset()
     warehouse.reset()
     print(f"emptied the lake at {lake.url} and deleted {warehouse.path}")

@@ -101,7 +101,7 @@ from urllib.parse import quote, unquote, urlsplit
 from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
 from loader.errors import LoaderError
 from loader.lake import Lake, LandedFile, digest
-from loader.records import Malformed, split_records
+from loader.records import LineTally, Malformed, count_lines, split_records
 from loader.warehouse import SCHEMAS, FileProgress, TableLoad, load_pending, pending_files
 
 Engine = Literal["sqlserver", "synapse"]
@@ -137,6 +137,8 @@ LOADS_COLUMNS: tuple[str, ...] = (
     "records",
     "malformed",
     "loaded_at",
+    "physical_lines",
+    "other_lines",
 )
 
 # Authentication values, as dbt-sqlserver's and dbt-synapse's `authentication` spells them.
@@ -213,16 +215,24 @@ def loads_ddl(engine: Engine) -> str:
         "[load_id] varchar(32) not null, [source_file] nvarchar(255) not null, "
         "[lake_path] nvarchar(1024) null, [sha256] char(64) null, "
         "[records] bigint null, [malformed] bigint null, "
-        f"[loaded_at] datetime2(6) null{key}",
+        "[loaded_at] datetime2(6) null, [physical_lines] bigint null, "
+        f"[other_lines] bigint null{key}",
         engine,
     )
+
+
+# A ledger made before the line counts existed gains them (NULL for its earlier rows).
+LOADS_UPGRADE = (
+    "if col_length(N'raw._loads', N'physical_lines') is null "
+    "alter table raw.[_loads] add [physical_lines] bigint null, [other_lines] bigint null"
+)
 
 
 def schema_statements(engine: Engine) -> list[str]:
     """Idempotent DDL: the four schemas and the raw tables (run in autocommit mode)."""
     out = [f"if schema_id(N'{s}') is null exec(N'create schema {q(s)}')" for s in SCHEMAS]
     out += [raw_table_ddl(e, engine) for e in EXTRACTS]
-    out += [malformed_ddl(engine), loads_ddl(engine)]
+    out += [malformed_ddl(engine), loads_ddl(engine), LOADS_UPGRADE]
     return out
 
 
@@ -511,6 +521,7 @@ def write_copy_files(
     records_out: Path,
     malformed_out: Path,
     progress: Callable[[int], None] | None = None,
+    tally: LineTally | None = None,
 ) -> tuple[int, int]:
     """Split the landed file; write the good records (raw table's columns, header first)
     to ``records_out`` and the malformed ones to ``malformed_out``. Returns the counts."""
@@ -525,7 +536,7 @@ def write_copy_files(
         wm = csv.writer(fm, lineterminator="\n")
         wr.writerow(raw_columns(extract))
         wm.writerow(MALFORMED_COLUMNS)
-        for row_no, rec in split_records(path, extract, where):
+        for row_no, rec in split_records(path, extract, where, tally):
             if isinstance(rec, Malformed):
                 r = malformed_row(extract, lf, rec, loaded_at)
                 wm.writerow([*r[:4], stamp, *r[5:]])
@@ -709,10 +720,15 @@ class TsqlWarehouse:
         records: int,
         bad: int,
         loaded_at: datetime,
+        lines: int,
+        tally: LineTally,
     ) -> None:
         cur.execute(
             insert_sql("_loads", LOADS_COLUMNS),
-            [extract.table, lf.load_id, lf.file, lf.path, lf.sha256, records, bad, loaded_at],
+            [
+                *(extract.table, lf.load_id, lf.file, lf.path, lf.sha256, records, bad),
+                *(loaded_at, lines, tally.other),
+            ],
         )
 
     def _insert_file(
@@ -727,9 +743,11 @@ class TsqlWarehouse:
         """SQL Server: parameterized inserts in chunks, parameter arrays on the wire."""
         malformed: list[Malformed] = []
         counted = [0]
+        tally = LineTally()
 
         def good_rows(path: Path) -> Iterator[tuple[Any, ...]]:
-            for row_no, rec in split_records(path, extract, f"{lf.file} (lake: {lf.path})"):
+            where = f"{lf.file} (lake: {lf.path})"
+            for row_no, rec in split_records(path, extract, where, tally):
                 if isinstance(rec, Malformed):
                     malformed.append(rec)
                     continue
@@ -743,13 +761,14 @@ class TsqlWarehouse:
                 cur.executemany(sql, chunk)
                 if on_file:
                     on_file(lf, counted[0] + len(malformed))
+            lines = count_lines(path)
         if malformed:
             cur.executemany(
                 insert_sql("malformed_records", MALFORMED_COLUMNS),
                 [malformed_row(extract, lf, m, loaded_at) for m in malformed],
             )
         records = counted[0] + len(malformed)
-        self._ledger(cur, extract, lf, records, len(malformed), loaded_at)
+        self._ledger(cur, extract, lf, records, len(malformed), loaded_at, lines, tally)
         if on_file:
             on_file(lf, records)
         return records, len(malformed)
@@ -767,6 +786,7 @@ class TsqlWarehouse:
         """Synapse: normalized files to the lake, then COPY INTO from them."""
         recs_path = tmp / f"{extract.table}-{lf.load_id}.csv"
         bad_path = tmp / f"{extract.table}-{lf.load_id}-malformed.csv"
+        tally = LineTally()
         with lake.local_copy(lf) as path:
             good, bad = write_copy_files(
                 path,
@@ -776,7 +796,9 @@ class TsqlWarehouse:
                 recs_path,
                 bad_path,
                 progress=(lambda n: on_file(lf, n)) if on_file else None,
+                tally=tally,
             )
+            lines = count_lines(path)
         norm_table = f"{NORMALIZED}/{extract.table}"
         error_url = self._url_for(lake, f"{REJECTED}/{extract.table}/{lf.load_id}/")
         if good:
@@ -809,7 +831,7 @@ class TsqlWarehouse:
                 )
             )
             self._check_rows(cur, bad, lf, "malformed_records")
-        self._ledger(cur, extract, lf, good + bad, bad, loaded_at)
+        self._ledger(cur, extract, lf, good + bad, bad, loaded_at, lines, tally)
         recs_path.unlink()
         bad_path.unlink()
         if on_file:

@@ -198,20 +198,24 @@ def url_for(lake: Any, path: str) -> str:
 def loaded_at_of(rec: Recorder) -> datetime:
     for kind, sql, params in rec.log:
         if kind == "execute" and sql and sql.startswith("insert into raw.[_loads]"):
-            return params[-1]
+            return params[7]
     raise AssertionError("no ledger insert")
 
 
 def ledger_params(
     table: str, file: str, records: int, bad: int, lk: LocalLake, at: datetime
 ) -> list[Any]:
+    """The ledger row of a file of the ``lake`` fixture: its physical lines are the
+    header and one line a record, so it has one other line (the header)."""
     lf = lk.landed(table)[0]
-    return [table, LOAD_ID, file, f"{table}/{LOAD_ID}/{file}", lf.sha256, records, bad, at]
+    path = f"{table}/{LOAD_ID}/{file}"
+    return [table, LOAD_ID, file, path, lf.sha256, records, bad, at, records + 1, 1]
 
 
 INSERT_LOADS = (
     "insert into raw.[_loads] ([table_name], [load_id], [source_file], [lake_path], "
-    "[sha256], [records], [malformed], [loaded_at]) values (?, ?, ?, ?, ?, ?, ?, ?)"
+    "[sha256], [records], [malformed], [loaded_at], [physical_lines], [other_lines]) "
+    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -327,7 +331,13 @@ def test_sqlserver_schema_ddl_is_bounded_tsql():
         "[_load_id] varchar(32) null, [_loaded_at] datetime2(6) null, "
         "[_lake_path] nvarchar(1024) null)"
     )
-    assert ddl[-1].endswith("primary key (table_name, load_id, source_file))")
+    assert ddl[-2].endswith("primary key (table_name, load_id, source_file))")
+    assert "[physical_lines] bigint null, [other_lines] bigint null" in ddl[-2]
+    # A ledger of an earlier version gains the line counts.
+    assert ddl[-1] == (
+        "if col_length(N'raw._loads', N'physical_lines') is null alter table raw.[_loads] "
+        "add [physical_lines] bigint null, [other_lines] bigint null"
+    )
     for engine in ("sqlserver", "synapse"):
         assert not any("max)" in s.lower() for s in schema_statements(engine))
 
