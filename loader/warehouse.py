@@ -518,6 +518,22 @@ class ScanAhead:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+def held_by_another_process(path: Path) -> str | None:
+    """DuckDB's message if another process holds the DuckDB file at ``path`` (a bootstrap
+    loading it, a dbt build, a notebook), else None. Opens it for writing for a moment, as
+    dbt would."""
+    if not path.is_file():
+        return None
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.IOException as e:
+        text = str(e).splitlines()[0] if str(e) else type(e).__name__
+        return text if "lock" in text.lower() else None
+    except duckdb.Error:
+        return None  # not ours to judge here: dbt will say what is wrong
+    return None
+
+
 class DuckDBWarehouse:
     """The raw layer in a DuckDB file (``C360_DUCKDB_PATH``)."""
 

@@ -165,3 +165,57 @@ def test_the_null_marker_in_a_field_is_text_on_both_paths(tmp_path, monkeypatch)
         ("1", None),
         ("2", "Al"),
     ]
+
+
+class Holder:
+    """Another process holding a DuckDB file open for writing, as a bootstrap does."""
+
+    def __init__(self, db: Path, seconds: float) -> None:
+        code = (
+            "import duckdb, sys, time; c = duckdb.connect(sys.argv[1]); "
+            "print('held', flush=True); time.sleep(float(sys.argv[2]))"
+        )
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", code, str(db), str(seconds)], stdout=subprocess.PIPE, text=True
+        )
+        assert self.proc.stdout is not None and self.proc.stdout.readline() == "held\n"
+
+    def __enter__(self) -> Holder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
+def test_dbt_while_the_warehouse_is_held_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    import duckdb
+
+    from loader.cli import main
+
+    db = tmp_path / "c360.duckdb"
+    duckdb.connect(str(db)).close()
+    runs: list[tuple[list[str], str]] = []
+
+    def fake_run(cmd, env):
+        runs.append((cmd, env["C360_DUCKDB_PATH"]))
+        return subprocess.CompletedProcess(cmd, 0)
+
+    monkeypatch.setattr(subprocess, "run", fake_run)
+    monkeypatch.delenv("DBT_TARGET", raising=False)
+    with Holder(db, 60):
+        assert main(["dbt", "--duckdb", str(db), "build"]) == 2
+        err = capsys.readouterr().err
+        assert err.startswith(f"error: the warehouse {db} is in use by another process")
+        assert "Could not set lock" in err and err.count("\n") == 1 and "Traceback" not in err
+        assert runs == []
+        # Another target does not use the DuckDB file: no check.
+        assert main(["dbt", "--duckdb", str(db), "build", "--target", "sqlserver"]) == 0
+        assert runs[-1][0][1:] == ["build", "--target", "sqlserver"]
+    # --wait waits for the holder to finish, then runs dbt with the arguments given.
+    with Holder(db, 2):
+        assert main(["dbt", "--wait", "30", "--duckdb", str(db), "build", "-s", "gold"]) == 0
+    assert runs[-1] == (
+        [str(Path(sys.executable).with_name("dbt")), "build", "-s", "gold"],
+        str(db),
+    )
