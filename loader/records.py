@@ -93,18 +93,22 @@ class LineTally:
     other: int = 0
 
 
+LINE_COUNT_BLOCK = 1 << 24  # bytes read at a time by count_lines
+
+
 def count_lines(path: Path) -> int:
     """The file's physical lines, counted on its bytes (LF, CRLF and a lone CR end a line;
     a last line without an end counts), as Python's text reading yields them."""
     lf = cr = crlf = 0
     last = b""
-    carry = b""
     with open(path, "rb") as f:
-        while block := f.read(1 << 24):
+        while block := f.read(LINE_COUNT_BLOCK):
             lf += block.count(b"\n")
-            cr += block.count(b"\r")
-            crlf += (carry + block[:1]).count(b"\r\n") + block.count(b"\r\n")
-            carry = block[-1:]
+            if block.find(b"\r") >= 0:  # memchr: most files have no CR, and skip the rest
+                cr += block.count(b"\r")
+                crlf += block.count(b"\r\n")
+            if last == b"\r" and block[:1] == b"\n":  # a CRLF across two blocks
+                crlf += 1
             last = block[-1:]
     return lf + cr - crlf + (1 if last not in (b"", b"\n", b"\r") else 0)
 
