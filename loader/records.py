@@ -139,7 +139,10 @@ class _LineTap:
 def _complete_fields(line: str) -> list[str]:
     """The fields of a record's first line that end before the line does: the line of a
     record that would span several lines ends inside a quoted field, which is dropped."""
-    fields = next(csv.reader([line]), [])
+    try:
+        fields = next(csv.reader([line]), [])
+    except csv.Error:  # not expected of one physical line; then no field is certain
+        return []
     return fields[:-1]
 
 
