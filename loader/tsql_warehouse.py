@@ -222,8 +222,10 @@ def loads_ddl(engine: Engine) -> str:
 
 
 # A ledger made before the line counts existed gains them (NULL for its earlier rows).
+# sys.columns, not COL_LENGTH: Synapse dedicated pools have no COL_LENGTH.
 LOADS_UPGRADE = (
-    "if col_length(N'raw._loads', N'physical_lines') is null "
+    "if not exists (select 1 from sys.columns where object_id = object_id(N'raw._loads') "
+    "and name = N'physical_lines') "
     "alter table raw.[_loads] add [physical_lines] bigint null, [other_lines] bigint null"
 )
 

@@ -335,7 +335,8 @@ def test_sqlserver_schema_ddl_is_bounded_tsql():
     assert "[physical_lines] bigint null, [other_lines] bigint null" in ddl[-2]
     # A ledger of an earlier version gains the line counts.
     assert ddl[-1] == (
-        "if col_length(N'raw._loads', N'physical_lines') is null alter table raw.[_loads] "
+        "if not exists (select 1 from sys.columns where object_id = object_id(N'raw._loads') "
+        "and name = N'physical_lines') alter table raw.[_loads] "
         "add [physical_lines] bigint null, [other_lines] bigint null"
     )
     for engine in ("sqlserver", "synapse"):
