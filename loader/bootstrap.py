@@ -19,7 +19,7 @@ from loader import two_workers
 from loader.contract import EXTRACTS, Extract
 from loader.errors import LoaderError
 from loader.lake import FileDigest, Lake, LandedFile, digest, new_load_id
-from loader.records import Header, read_header
+from loader.records import Header, read_header, shown
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,20 @@ class SourceFile:
 
 
 def find_file(source: Path, name: str) -> Path | None:
-    """The file called ``name`` in ``source``; the exact name first, then any case."""
+    """The file called ``name`` in ``source``; the exact name first, then any case. Two or
+    more files matching in other cases only (``stores.csv`` and ``STORES.CSV``) are
+    ambiguous: refused, naming them."""
     exact = source / name
     if exact.is_file():
         return exact
-    matches = [p for p in source.iterdir() if p.is_file() and p.name.lower() == name.lower()]
-    return matches[0] if len(matches) == 1 else None
+    matches = sorted(p for p in source.iterdir() if p.is_file() and p.name.lower() == name.lower())
+    if len(matches) > 1:
+        raise LoaderError(
+            f"{name}: {len(matches)} files in {source} match it in some case "
+            f"({', '.join(shown(p.name) for p in matches)}): which one is the extract is "
+            f"ambiguous; keep one, or name it exactly {name}"
+        )
+    return matches[0] if matches else None
 
 
 def validate_source(source: Path) -> list[SourceFile]:

@@ -50,7 +50,15 @@ def _settings_lake(args: argparse.Namespace) -> str:
 
 
 def _settings_duckdb(args: argparse.Namespace) -> Path:
-    return Path(args.duckdb or os.environ.get("C360_DUCKDB_PATH") or DEFAULT_DUCKDB)
+    path = args.duckdb or os.environ.get("C360_DUCKDB_PATH") or DEFAULT_DUCKDB
+    if "'" in path:
+        # dbt-duckdb writes the file's catalog name into SQL without escaping it.
+        raise LoaderError(
+            f"the DuckDB path {path} (--duckdb or C360_DUCKDB_PATH) contains a single "
+            "quote ('), which dbt-duckdb puts into SQL unescaped, so dbt build would fail "
+            "on it: choose a path without '"
+        )
+    return Path(path)
 
 
 def _settings_target(args: argparse.Namespace) -> str:
@@ -94,6 +102,7 @@ class Console:
 def cmd_bootstrap(args: argparse.Namespace) -> int:
     from loader.bootstrap import land_source, validate_source
     from loader.lake import open_lake
+    from loader.records import shown
     from loader.warehouse import DuckDBWarehouse
 
     out = Console(args.quiet)
@@ -112,9 +121,9 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
     files = validate_source(source)
     for sf in files:
         if sf.header.extra:
+            extra = ", ".join(shown(name) for name in dict.fromkeys(sf.header.extra))
             out.warn(
-                f"{sf.path.name}: column(s) {', '.join(sf.header.extra)} are not in the "
-                "contract and are ignored"
+                f"{shown(sf.path.name)}: column(s) {extra} are not in the contract and are ignored"
             )
     out.line(f"landing {source} in the lake at {lake.url}")
 
@@ -179,6 +188,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
             f"reset deletes every file of the lake at {lake.url} and the "
             f"warehouse {warehouse.path}: run again with --yes to do it"
         )
+    warehouse.refuse_other_files()  # before anything is deleted
     lake.reset()
     warehouse.reset()
     print(f"emptied the lake at {lake.url} and deleted {warehouse.path}")
@@ -199,6 +209,41 @@ def cmd_report(args: argparse.Namespace) -> int:
     out.line(f"  {d.customers:,} customers; transactions: {d.readings['All'].sentence}")
     out.line(f"open it in a browser: {target.resolve().as_uri()}")
     return 0
+
+
+def _dbt_target(dbt_args: list[str]) -> str:
+    """The dbt target a dbt command line runs on: --target/-t, else DBT_TARGET, else
+    profiles.yml's default (duckdb)."""
+    for i, a in enumerate(dbt_args):
+        if a in ("--target", "-t") and i + 1 < len(dbt_args):
+            return dbt_args[i + 1]
+        if a.startswith("--target="):
+            return a.split("=", 1)[1]
+    return os.environ.get("DBT_TARGET") or "duckdb"
+
+
+def cmd_dbt(args: argparse.Namespace) -> int:
+    """Run dbt with the given arguments, once no other process holds the DuckDB warehouse
+    (dbt-duckdb would stop on the lock with a long traceback)."""
+    import subprocess
+
+    from loader.warehouse import held_by_another_process
+
+    dbt_args = [a for a in args.dbt_args if a != "--"] or ["build"]
+    if _dbt_target(dbt_args) == "duckdb":
+        db = _settings_duckdb(args)
+        deadline = time.monotonic() + args.wait
+        while (held := held_by_another_process(db)) is not None:
+            if time.monotonic() >= deadline:
+                raise LoaderError(
+                    f"the warehouse {db} is in use by another process (a bootstrap "
+                    f"loading it?), so dbt cannot open it: run dbt again once that is "
+                    f"done, or wait for it with --wait SECONDS ({held})"
+                )
+            time.sleep(1)
+    dbt = Path(sys.executable).with_name("dbt")
+    env = {**os.environ, "C360_DUCKDB_PATH": str(_settings_duckdb(args))}
+    return subprocess.run([str(dbt) if dbt.exists() else "dbt", *dbt_args], env=env).returncode
 
 
 def cmd_where(args: argparse.Namespace) -> int:
@@ -347,6 +392,33 @@ nothing fetched. Run `dbt build` first: the gold and audit relations must exist.
     rp.add_argument("--quiet", action="store_true", help="print errors only")
     rp.add_argument("--debug", action="store_true", help="show a traceback on error")
     rp.set_defaults(func=cmd_report)
+
+    d = sub.add_parser(
+        "dbt",
+        help="run dbt (default: dbt build) once no other process holds the warehouse",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Run dbt with the arguments given (default: build), e.g. `python -m loader dbt build
+--select gold`. On the DuckDB target it first checks that no other process holds the
+warehouse file: while a bootstrap loads it, dbt-duckdb cannot open it and stops with a
+long traceback; here the answer is one line (or, with --wait, a wait for it).""",
+        epilog=ENVIRONMENT,
+    )
+    d.add_argument(
+        "--wait",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait up to this long for the warehouse to be free (default: 0)",
+    )
+    d.add_argument(
+        "--duckdb",
+        metavar="PATH",
+        help=f"the DuckDB file (default: $C360_DUCKDB_PATH, else {DEFAULT_DUCKDB})",
+    )
+    d.add_argument("--debug", action="store_true", help="show a traceback on error")
+    d.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt's command and arguments")
+    d.set_defaults(func=cmd_dbt)
 
     w = sub.add_parser(
         "where",

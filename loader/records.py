@@ -6,6 +6,17 @@ byte-order mark. A record is *malformed* when its quoting is broken or its field
 differs from the header's; it is returned with its text, never dropped. Completely
 blank lines are not records. Record numbers are 1-based and exclude the header: a
 record spanning several lines through a quoted line break counts once.
+
+A malformed record costs one physical line (CONTRACT.md section 2): when a record that
+would span several physical lines (an opening quote not closed where it should be) is
+malformed, only its first physical line is rejected, as one malformed record, and
+reading resumes at the next line, which starts the next record. So one stray ``"``
+rejects one line, never the good lines after it.
+
+Physical lines are what Python's text reading with ``newline=""`` yields: a line ends at
+LF, CRLF or a lone CR. :func:`count_lines` counts them on the file's bytes, independently
+of the splitting, and :class:`LineTally` says how the splitter used them, so that the
+ledger can prove that no line was swallowed: records + other lines = physical lines.
 """
 
 from __future__ import annotations
@@ -38,42 +49,101 @@ class Malformed:
     key: str | None  # the key fields' text joined with "|", when the record has them
 
 
+def shown(text: str) -> str:
+    """``text`` safe to print on a terminal: every character that is not printable
+    (control characters such as ESC, line breaks, bidirectional overrides) escaped as
+    Python writes it (``\\x1b``, ``\\n``, ``\\u202e``), so that a header name read
+    from a file never drives the terminal."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def map_header(extract: Extract, fields: list[str], where: str) -> Header:
-    """Match header names case-insensitively, in any order, ignoring surrounding spaces."""
+    """Match header names case-insensitively, in any order, ignoring surrounding spaces.
+
+    A contract column named twice is refused (which one holds the values?); a column the
+    contract does not know is ignored, however often it appears."""
     names = [f.strip().lower() for f in fields]
+    known = {c.header.lower() for c in extract.columns}
     seen: dict[str, int] = {}
     for i, n in enumerate(names):
-        if n in seen and n:
+        if n in seen and n in known:
             raise LoaderError(f"{where}: column {fields[i].strip()!r} appears twice in the header")
-        seen[n] = i
+        seen.setdefault(n, i)
     positions = []
     for col in extract.columns:
         i = seen.get(col.header.lower())
         if i is None:
             raise LoaderError(
                 f"{where}: required column {col.header!r} is missing from the header "
-                f"(found: {', '.join(f.strip() for f in fields) or 'nothing'})"
+                f"(found: {shown(', '.join(f.strip() for f in fields)) or 'nothing'})"
             )
         positions.append(i)
-    known = {c.header.lower() for c in extract.columns}
     extra = tuple(f.strip() for f, n in zip(fields, names, strict=True) if n not in known)
     return Header(tuple(fields), tuple(positions), extra)
 
 
+@dataclass
+class LineTally:
+    """How :func:`split_records` used a file's physical lines: each record (good or
+    malformed) starts on a line of its own, and ``other`` counts every other line: the
+    header's, blank lines, and the second and later lines of good records that span
+    several lines through quoted line breaks. A malformed record is one line, always.
+    So records + ``other`` = the file's physical lines (:func:`count_lines`)."""
+
+    other: int = 0
+
+
+LINE_COUNT_BLOCK = 1 << 24  # bytes read at a time by count_lines
+
+
+def count_lines(path: Path) -> int:
+    """The file's physical lines, counted on its bytes (LF, CRLF and a lone CR end a line;
+    a last line without an end counts), as Python's text reading yields them."""
+    lf = cr = crlf = 0
+    last = b""
+    with open(path, "rb") as f:
+        while block := f.read(LINE_COUNT_BLOCK):
+            lf += block.count(b"\n")
+            if block.find(b"\r") >= 0:  # memchr: most files have no CR, and skip the rest
+                cr += block.count(b"\r")
+                crlf += block.count(b"\r\n")
+            if last == b"\r" and block[:1] == b"\n":  # a CRLF across two blocks
+                crlf += 1
+            last = block[-1:]
+    return lf + cr - crlf + (1 if last not in (b"", b"\n", b"\r") else 0)
+
+
 class _LineTap:
-    """Feeds lines to ``csv.reader`` and remembers those of the current record."""
+    """Feeds lines to ``csv.reader`` and remembers those of the current record; lines given
+    back (:meth:`give_back_all_but_first`) are read again, first."""
 
     def __init__(self, lines: Iterator[str]) -> None:
         self._lines = lines
+        self._again: list[str] = []  # lines to read again, the next one last
         self.taken: list[str] = []
 
     def __iter__(self) -> _LineTap:
         return self
 
     def __next__(self) -> str:
-        line = next(self._lines)
+        line = self._again.pop() if self._again else next(self._lines)
         self.taken.append(line)
         return line
+
+    def give_back_all_but_first(self) -> None:
+        """The current record is its first line only: the lines after it are read again."""
+        self._again.extend(reversed(self.taken[1:]))
+        del self.taken[1:]
+
+
+def _complete_fields(line: str) -> list[str]:
+    """The fields of a record's first line that end before the line does: the line of a
+    record that would span several lines ends inside a quoted field, which is dropped."""
+    try:
+        fields = next(csv.reader([line]), [])
+    except csv.Error:  # not expected of one physical line; then no field is certain
+        return []
+    return fields[:-1]
 
 
 def open_text(path: Path):
@@ -97,15 +167,17 @@ def read_header(path: Path, extract: Extract, where: str | None = None) -> Heade
 
 
 def split_records(
-    path: Path, extract: Extract, where: str | None = None
+    path: Path, extract: Extract, where: str | None = None, tally: LineTally | None = None
 ) -> Iterator[tuple[int, list[str] | Malformed]]:
     """Yield ``(record number, fields)`` for each record, fields in the contract's column order.
 
     Fields are the text as read (no trimming); a malformed record is yielded as
-    :class:`Malformed`. The first item consumed is the header, validated by
-    :func:`map_header`.
+    :class:`Malformed`, one physical line at most (see the module docstring). The first
+    item consumed is the header, validated by :func:`map_header`. ``tally``, when given,
+    counts the lines that start no record (:class:`LineTally`).
     """
     where = where or path.name
+    tally = tally if tally is not None else LineTally()
     with open_text(path) as f:
         tap = _LineTap(iter(f))
         reader = csv.reader(tap, strict=True)
@@ -114,8 +186,9 @@ def split_records(
         row_no = 0
         while True:
             tap.taken.clear()
+            error = None
             try:
-                fields = next(reader)
+                fields: list[str] | None = next(reader)
             except StopIteration:
                 break
             except UnicodeDecodeError as e:
@@ -126,35 +199,38 @@ def split_records(
             except csv.Error as e:
                 if header is None:
                     raise LoaderError(f"{where}: the header row cannot be read as CSV: {e}") from e
-                row_no += 1
-                yield row_no, Malformed(row_no, "".join(tap.taken), f"broken quoting: {e}", None)
-                continue
-            if not fields:  # a blank line
+                fields, error = None, f"broken quoting: {e}"
+            if fields is not None and not fields:  # a blank line
+                tally.other += 1
                 continue
             if header is None:
-                header = map_header(extract, fields, where)
+                header = map_header(extract, fields or [], where)
                 width = len(header.fields)
                 positions = header.positions
                 key_positions = [
                     positions[extract.column_names.index(k)] for k in extract.primary_key
                 ]
+                tally.other += len(tap.taken)
                 continue
             row_no += 1
-            if len(fields) != width:
-                key = None
-                if len(fields) > max(key_positions):
-                    key = "|".join(fields[i].strip() for i in key_positions)
-                yield (
-                    row_no,
-                    Malformed(
-                        row_no,
-                        "".join(tap.taken),
-                        f"{len(fields)} fields where the header has {width}",
-                        key,
-                    ),
-                )
+            if fields is not None and len(fields) == width:
+                tally.other += len(tap.taken) - 1
+                yield row_no, [fields[i] for i in positions]
                 continue
-            yield row_no, [fields[i] for i in positions]
+            if error is None:
+                error = f"{len(fields or [])} fields where the header has {width}"
+            if len(tap.taken) > 1:  # it would span several lines: it costs its first only
+                error += (
+                    f" (the record would span {len(tap.taken)} lines; only its first line "
+                    "is rejected, and reading resumes at the next)"
+                )
+                tap.give_back_all_but_first()
+                fields = _complete_fields(tap.taken[0])
+                reader = csv.reader(tap, strict=True)
+            key = None
+            if fields is not None and len(fields) > max(key_positions):
+                key = "|".join(fields[i].strip() for i in key_positions)
+            yield row_no, Malformed(row_no, "".join(tap.taken), error, key)
         if header is None:
             raise LoaderError(
                 f"{where}: the file is empty: a header row naming the columns is required"

@@ -3,9 +3,10 @@ dedicated SQL pools (``--target synapse``), loaded from the lake.
 
 The same raw layer as :mod:`loader.warehouse` (DuckDB): ``raw.<table>`` with every field
 as text plus lineage, ``raw.malformed_records`` for records that cannot be split, and
-the ledger ``raw._loads``; a sync loads every landed file not in the ledger, all in one
-transaction. Records are split in Python by :func:`loader.records.split_records`, the
-same splitter as on DuckDB, so a malformed line has the same fate on every engine.
+the ledger ``raw._loads``; a sync loads every landed file not in the ledger, one
+transaction a file (see Transactions). Records are split in Python by
+:func:`loader.records.split_records`, the same splitter as on DuckDB, so a malformed line
+has the same fate on every engine.
 
 How rows reach the warehouse
 ----------------------------
@@ -22,6 +23,12 @@ normalized file (``_normalized/malformed_records/<table>/<load_id>/<File>.csv``)
 ``raw.malformed_records``: Synapse has no multi-row ``VALUES`` and
 row-by-row inserts are slow there. The credential is the workspace's managed identity
 (default) or a SAS token (``SYNAPSE_COPY_CREDENTIAL=sas``, ``SYNAPSE_COPY_SAS_TOKEN``).
+COPY's error file goes to ``_rejected/<table>/<load_id>/`` given as a path relative to the
+lake's container (``ERRORFILE = '/<prefix>/_rejected/…'``): Microsoft documents that such
+a path is written with ``CREDENTIAL`` and needs no ``ERRORFILE_CREDENTIAL``, which does not
+list managed identity for Blob Storage endpoints. ``DATEFORMAT = 'ymd'`` is explicit, so
+that ``_loaded_at`` (``YYYY-MM-DD hh:mm:ss.ffffff``) never depends on the session's
+language or ``SET DATEFORMAT``.
 
 **SQL Server / Azure SQL: client-side bulk copy in chunks.** Good records are sent as
 parameterized ``INSERT`` statements with pyodbc's ``fast_executemany`` (ODBC parameter
@@ -35,11 +42,20 @@ on-premises, and it keeps the record numbers and malformed lines of the Python s
 Transactions
 ------------
 The connection runs in autocommit mode; ``ensure_schema`` creates what is missing first
-(Synapse refuses DDL inside a user transaction), then the load runs between an explicit
-``BEGIN TRANSACTION`` and ``COMMIT TRANSACTION``. On any error the loader sends
-``IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION`` and closes the connection: every raw table is
-as it was. On SQL Server ``SET XACT_ABORT ON`` makes any run-time error doom the whole
-transaction, never a single statement.
+(Synapse refuses DDL inside a user transaction). Then each landed file is loaded in a
+transaction of its own, between an explicit ``BEGIN TRANSACTION`` and ``COMMIT
+TRANSACTION``: Azure SQL governs the log used per transaction, so one transaction over a
+whole load (every file of every table) could exceed it where one file does not. The
+all-or-nothing unit is the file, through the ledger: a file's rows, its malformed records
+and its ``raw._loads`` row are committed together, so a file's rows are visible (and
+counted by dbt's accounting test) only with its ledger row. Each file's transaction first
+deletes any row of that (load id, file) in ``raw.<table>`` and ``raw.malformed_records``:
+a file not in the ledger has no rows that count, so a rerun after a failure part-way never
+duplicates a row, whatever was left. On any error the loader sends
+``IF @@TRANCOUNT > 0 ROLLBACK TRANSACTION`` and closes the connection: the files committed
+before it stay loaded (they are in the ledger), the failed file left nothing, and the next
+bootstrap loads it and the files after it. On SQL Server ``SET XACT_ABORT ON`` makes any
+run-time error doom the whole transaction, never a single statement.
 
 Types
 -----
@@ -80,12 +96,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
 from loader.errors import LoaderError
 from loader.lake import Lake, LandedFile, digest
-from loader.records import Malformed, split_records
+from loader.records import LineTally, Malformed, count_lines, split_records
 from loader.warehouse import SCHEMAS, FileProgress, TableLoad, load_pending, pending_files
 
 Engine = Literal["sqlserver", "synapse"]
@@ -121,6 +137,8 @@ LOADS_COLUMNS: tuple[str, ...] = (
     "records",
     "malformed",
     "loaded_at",
+    "physical_lines",
+    "other_lines",
 )
 
 # Authentication values, as dbt-sqlserver's and dbt-synapse's `authentication` spells them.
@@ -197,16 +215,26 @@ def loads_ddl(engine: Engine) -> str:
         "[load_id] varchar(32) not null, [source_file] nvarchar(255) not null, "
         "[lake_path] nvarchar(1024) null, [sha256] char(64) null, "
         "[records] bigint null, [malformed] bigint null, "
-        f"[loaded_at] datetime2(6) null{key}",
+        "[loaded_at] datetime2(6) null, [physical_lines] bigint null, "
+        f"[other_lines] bigint null{key}",
         engine,
     )
+
+
+# A ledger made before the line counts existed gains them (NULL for its earlier rows).
+# sys.columns, not COL_LENGTH: Synapse dedicated pools have no COL_LENGTH.
+LOADS_UPGRADE = (
+    "if not exists (select 1 from sys.columns where object_id = object_id(N'raw._loads') "
+    "and name = N'physical_lines') "
+    "alter table raw.[_loads] add [physical_lines] bigint null, [other_lines] bigint null"
+)
 
 
 def schema_statements(engine: Engine) -> list[str]:
     """Idempotent DDL: the four schemas and the raw tables (run in autocommit mode)."""
     out = [f"if schema_id(N'{s}') is null exec(N'create schema {q(s)}')" for s in SCHEMAS]
     out += [raw_table_ddl(e, engine) for e in EXTRACTS]
-    out += [malformed_ddl(engine), loads_ddl(engine)]
+    out += [malformed_ddl(engine), loads_ddl(engine), LOADS_UPGRADE]
     return out
 
 
@@ -495,6 +523,7 @@ def write_copy_files(
     records_out: Path,
     malformed_out: Path,
     progress: Callable[[int], None] | None = None,
+    tally: LineTally | None = None,
 ) -> tuple[int, int]:
     """Split the landed file; write the good records (raw table's columns, header first)
     to ``records_out`` and the malformed ones to ``malformed_out``. Returns the counts."""
@@ -509,7 +538,7 @@ def write_copy_files(
         wm = csv.writer(fm, lineterminator="\n")
         wr.writerow(raw_columns(extract))
         wm.writerow(MALFORMED_COLUMNS)
-        for row_no, rec in split_records(path, extract, where):
+        for row_no, rec in split_records(path, extract, where, tally):
             if isinstance(rec, Malformed):
                 r = malformed_row(extract, lf, rec, loaded_at)
                 wm.writerow([*r[:4], stamp, *r[5:]])
@@ -522,10 +551,25 @@ def write_copy_files(
     return good, bad
 
 
+def container_path(url: str) -> str:
+    """The path of an https URL of the lake relative to its container
+    (``https://<account>.blob.core.windows.net/<container>/a/b/`` -> ``/a/b/``): how
+    COPY INTO's ERRORFILE names a folder in the container it reads from, with no
+    ERRORFILE_CREDENTIAL."""
+    parts = urlsplit(url).path.split("/")
+    if len(parts) < 3 or not parts[2]:
+        raise LoaderError(f"{url!r}: expected https://<account>/<container>/<path>")
+    return "/" + unquote("/".join(parts[2:]))
+
+
 def copy_into_sql(
     table: str, columns: Sequence[str], url: str, error_url: str, settings: ConnectionSettings
 ) -> str:
-    """``COPY INTO raw.<table>`` of a normalized file (no parameters: COPY takes none)."""
+    """``COPY INTO raw.<table>`` of a normalized file (no parameters: COPY takes none).
+
+    The error file goes to ``error_url``'s folder, named relative to the container, so
+    that COPY writes it with ``CREDENTIAL`` (no ``ERRORFILE_CREDENTIAL``: see the module
+    docstring); dates are read ``ymd`` whatever the session's settings."""
     if settings.copy_credential == "sas":
         cred = (
             "(IDENTITY = 'Shared Access Signature', SECRET = "
@@ -537,8 +581,8 @@ def copy_into_sql(
         f"copy into raw.{q(table)} ({', '.join(q(c) for c in columns)}) "
         f"from {literal(url)} with (FILE_TYPE = 'CSV', CREDENTIAL = {cred}, "
         "FIELDQUOTE = '\"', FIELDTERMINATOR = ',', ROWTERMINATOR = '0x0A', FIRSTROW = 2, "
-        f"ENCODING = 'UTF8', MAXERRORS = 0, ERRORFILE = {literal(error_url)}, "
-        f"ERRORFILE_CREDENTIAL = {cred})"
+        "DATEFORMAT = 'ymd', ENCODING = 'UTF8', MAXERRORS = 0, "
+        f"ERRORFILE = {literal(container_path(error_url))})"
     )
 
 
@@ -601,7 +645,7 @@ class TsqlWarehouse:
         on_file: FileProgress | None = None,
         on_done: Callable[[TableLoad], None] | None = None,
     ) -> list[TableLoad]:
-        """Load every landed file not yet in ``raw._loads``, in one transaction."""
+        """Load every landed file not yet in ``raw._loads``, one transaction a file."""
         con = self._connect(self.settings)
         where = self.description
         try:
@@ -619,22 +663,27 @@ class TsqlWarehouse:
                 ) from e
             pending = pending_files(lake, done)
             loaded_at = datetime.now(UTC).replace(tzinfo=None)
-            cur.execute("begin transaction")
+            committed = 0
             try:
                 with tempfile.TemporaryDirectory(prefix="c360-tsql-") as tmp:
 
                     def load_file(extract: Extract, lf: LandedFile) -> tuple[int, int]:
-                        nonlocal where
+                        nonlocal where, committed
                         where = f"{lf.file} (lake: {lf.path})"
                         _check_load_id(lf)
+                        cur.execute("begin transaction")
+                        self._forget(cur, extract, lf)
                         if self.engine == "synapse":
-                            return self._copy_file(
+                            counts = self._copy_file(
                                 cur, lake, extract, lf, loaded_at, Path(tmp), on_file
                             )
-                        return self._insert_file(cur, lake, extract, lf, loaded_at, on_file)
+                        else:
+                            counts = self._insert_file(cur, lake, extract, lf, loaded_at, on_file)
+                        cur.execute("commit transaction")
+                        committed += 1
+                        return counts
 
                     results = load_pending(pending, load_file, on_done=on_done)
-                cur.execute("commit transaction")
             except BaseException as e:
                 try:
                     cur.execute("if @@trancount > 0 rollback transaction")
@@ -642,13 +691,28 @@ class TsqlWarehouse:
                     pass
                 if isinstance(e, Exception) and not isinstance(e, LoaderError):
                     raise LoaderError(
-                        f"{where}: the load was rolled back, the raw tables "
-                        f"are as they were: {_db_message(e)}"
+                        f"{where}: this file's load was rolled back and left nothing "
+                        f"({committed} file(s) loaded before it are committed, in raw._loads; "
+                        f"bootstrap again loads the rest): {_db_message(e)}"
                     ) from e
                 raise
             return results
         finally:
             con.close()
+
+    @staticmethod
+    def _forget(cur: Any, extract: Extract, lf: LandedFile) -> None:
+        """Delete what a failed earlier attempt may have left of a file not in the ledger
+        (nothing, when every transaction was atomic): its rows never counted."""
+        cur.execute(
+            f"delete from raw.{q(extract.table)} where [_load_id] = ? and [_source_file] = ?",
+            [lf.load_id, lf.file],
+        )
+        cur.execute(
+            "delete from raw.[malformed_records] where [_table] = ? and [_load_id] = ? "
+            "and [_source_file] = ?",
+            [extract.table, lf.load_id, lf.file],
+        )
 
     def _ledger(
         self,
@@ -658,10 +722,15 @@ class TsqlWarehouse:
         records: int,
         bad: int,
         loaded_at: datetime,
+        lines: int,
+        tally: LineTally,
     ) -> None:
         cur.execute(
             insert_sql("_loads", LOADS_COLUMNS),
-            [extract.table, lf.load_id, lf.file, lf.path, lf.sha256, records, bad, loaded_at],
+            [
+                *(extract.table, lf.load_id, lf.file, lf.path, lf.sha256, records, bad),
+                *(loaded_at, lines, tally.other),
+            ],
         )
 
     def _insert_file(
@@ -676,9 +745,11 @@ class TsqlWarehouse:
         """SQL Server: parameterized inserts in chunks, parameter arrays on the wire."""
         malformed: list[Malformed] = []
         counted = [0]
+        tally = LineTally()
 
         def good_rows(path: Path) -> Iterator[tuple[Any, ...]]:
-            for row_no, rec in split_records(path, extract, f"{lf.file} (lake: {lf.path})"):
+            where = f"{lf.file} (lake: {lf.path})"
+            for row_no, rec in split_records(path, extract, where, tally):
                 if isinstance(rec, Malformed):
                     malformed.append(rec)
                     continue
@@ -692,13 +763,14 @@ class TsqlWarehouse:
                 cur.executemany(sql, chunk)
                 if on_file:
                     on_file(lf, counted[0] + len(malformed))
+            lines = count_lines(path)
         if malformed:
             cur.executemany(
                 insert_sql("malformed_records", MALFORMED_COLUMNS),
                 [malformed_row(extract, lf, m, loaded_at) for m in malformed],
             )
         records = counted[0] + len(malformed)
-        self._ledger(cur, extract, lf, records, len(malformed), loaded_at)
+        self._ledger(cur, extract, lf, records, len(malformed), loaded_at, lines, tally)
         if on_file:
             on_file(lf, records)
         return records, len(malformed)
@@ -716,6 +788,7 @@ class TsqlWarehouse:
         """Synapse: normalized files to the lake, then COPY INTO from them."""
         recs_path = tmp / f"{extract.table}-{lf.load_id}.csv"
         bad_path = tmp / f"{extract.table}-{lf.load_id}-malformed.csv"
+        tally = LineTally()
         with lake.local_copy(lf) as path:
             good, bad = write_copy_files(
                 path,
@@ -725,7 +798,9 @@ class TsqlWarehouse:
                 recs_path,
                 bad_path,
                 progress=(lambda n: on_file(lf, n)) if on_file else None,
+                tally=tally,
             )
+            lines = count_lines(path)
         norm_table = f"{NORMALIZED}/{extract.table}"
         error_url = self._url_for(lake, f"{REJECTED}/{extract.table}/{lf.load_id}/")
         if good:
@@ -758,7 +833,7 @@ class TsqlWarehouse:
                 )
             )
             self._check_rows(cur, bad, lf, "malformed_records")
-        self._ledger(cur, extract, lf, good + bad, bad, loaded_at)
+        self._ledger(cur, extract, lf, good + bad, bad, loaded_at, lines, tally)
         recs_path.unlink()
         bad_path.unlink()
         if on_file:

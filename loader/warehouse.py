@@ -50,7 +50,7 @@ from loader import two_workers
 from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
 from loader.errors import LoaderError
 from loader.lake import Lake, LandedFile
-from loader.records import Malformed, read_header, split_records
+from loader.records import LineTally, Malformed, count_lines, read_header, split_records
 
 SCHEMAS = ("raw", "silver", "gold", "audit")
 
@@ -118,8 +118,18 @@ LOADS_DDL = (
     "create table if not exists raw._loads (table_name varchar, load_id varchar, "
     "source_file varchar, lake_path varchar, sha256 varchar, records bigint, "
     "malformed bigint, loaded_at timestamp, storage varchar, file_path varchar, "
-    "header_positions varchar, header_width integer, "
-    "primary key (table_name, load_id, source_file))"
+    "header_positions varchar, header_width integer, physical_lines bigint, "
+    "other_lines bigint, primary key (table_name, load_id, source_file))"
+)
+# A ledger made before the line counts existed gains them (NULL for its earlier rows).
+LOADS_UPGRADE = tuple(
+    f"alter table raw._loads add column if not exists {c} bigint"
+    for c in ("physical_lines", "other_lines")
+)
+LOADS_INSERT = (
+    "insert into raw._loads (table_name, load_id, source_file, lake_path, sha256, records, "
+    "malformed, loaded_at, storage, file_path, header_positions, header_width, "
+    "physical_lines, other_lines) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -214,9 +224,12 @@ class FileRead:
         struct = ", ".join(f"{name} := {expr}" for name, expr in self._malformed_columns())
         # CASE evaluates the struct for the malformed records only. The list travels as
         # one JSON text: DuckDB's Python conversion of structs costs milliseconds each.
+        # The third column: does a malformed record span several lines (a line break in
+        # a field)? Then Python must split the file (it rejects only the first line).
         return (
             f"select count(*), cast(to_json(coalesce(list(bad) filter "
-            f"(where bad is not null), [])) as varchar) "
+            f"(where bad is not null), [])) as varchar), "
+            f"coalesce(bool_or(regexp_matches(bad.record_text, '[\r\n]')), false) "
             f"from (select case when not ({self.complete}) then struct_pack({struct}) end "
             f"as bad from {self.source})"
         )
@@ -232,6 +245,8 @@ def fast_path_allowed(path: Path) -> bool:
     (DuckDB drops the rest of the file; an odd number of quotes in the file finds it),
     white space between a field boundary and a quote (``1, "b"`` or ``"b" ,``; a hit
     inside quoted text, ``"a ""b"" c"``, is not one), and a blank line before the header.
+    A file holding :data:`NULL_MARK` anywhere is Python's too: DuckDB would read a field
+    equal to it as absent, Python as the text it is.
     """
     import mmap
 
@@ -240,6 +255,8 @@ def fast_path_allowed(path: Path) -> bool:
     with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
         start = 3 if m[:3] == b"\xef\xbb\xbf" else 0
         if m[start : start + 1] in (b"\r", b"\n"):
+            return False
+        if m.find(NULL_MARK.encode()) >= 0:
             return False
         quotes = sum(m[i : i + CHUNK].count(b'"') for i in range(0, len(m), CHUNK))
         if quotes % 2:
@@ -343,6 +360,7 @@ def write_normalized(
     out: Path,
     where: str,
     progress: Callable[[int], None] | None = None,
+    tally: LineTally | None = None,
 ) -> list[Malformed]:
     """Split ``path`` into records; write the good ones to ``out`` as plain CSV in the
     contract's column order plus the record number; return the malformed ones."""
@@ -350,7 +368,7 @@ def write_normalized(
     with open(out, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f, lineterminator="\n")
         n = 0
-        for row_no, rec in split_records(path, extract, where):
+        for row_no, rec in split_records(path, extract, where, tally):
             if isinstance(rec, Malformed):
                 malformed.append(rec)
             else:
@@ -426,19 +444,26 @@ def file_read(
     )
 
 
-def scan_file(read: FileRead) -> tuple[int, str] | None:
-    """(records, malformed records as JSON) if DuckDB reads the file exactly as Python
-    would, else None. Runs on a connection of its own: a refused file must not abort the
-    load's transaction, and scans of two files can run at once."""
+def scan_file(read: FileRead) -> tuple[int, str, int] | None:
+    """(records, malformed records as JSON, physical lines) if DuckDB reads the file
+    exactly as Python would, else None. Runs on a connection of its own: a refused file
+    must not abort the load's transaction, and scans of two files can run at once.
+
+    A malformed record that spans several lines is one DuckDB reads whole, where the
+    contract (and :func:`loader.records.split_records`) rejects only its first line and
+    reads on from the next: such a file goes to Python."""
     if not fast_path_allowed(Path(read.path)):
         return None
     probe = duckdb.connect()
     try:
-        return probe.execute(read.scan_sql()).fetchone()
+        records, bad, spans_lines = probe.execute(read.scan_sql()).fetchone()
     except duckdb.Error:
         return None
     finally:
         probe.close()
+    if spans_lines:
+        return None
+    return records, bad, count_lines(Path(read.path))
 
 
 class ScanAhead:
@@ -468,7 +493,7 @@ class ScanAhead:
     @staticmethod
     def _scan(
         extract: Extract, lf: LandedFile, path: Path, loaded_at: datetime
-    ) -> tuple[FileRead, tuple[int, str] | None] | None:
+    ) -> tuple[FileRead, tuple[int, str, int] | None] | None:
         try:
             header = read_header(path, extract, lf.file)
         except LoaderError:
@@ -476,7 +501,7 @@ class ScanAhead:
         read = file_read(extract, lf, path, header.fields, header.positions, loaded_at)
         return read, scan_file(read)
 
-    def take(self, lf: LandedFile, read: FileRead) -> tuple[int, str] | None | object:
+    def take(self, lf: LandedFile, read: FileRead) -> tuple[int, str, int] | None | object:
         """The scan of ``read`` if it was run ahead, else :attr:`NOT_SCANNED`."""
         future = self._futures.pop(lf.key, None)
         if future is None:
@@ -493,13 +518,49 @@ class ScanAhead:
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
+def held_by_another_process(path: Path) -> str | None:
+    """DuckDB's message if another process holds the DuckDB file at ``path`` (a bootstrap
+    loading it, a dbt build, a notebook), else None. Opens it for writing for a moment, as
+    dbt would."""
+    if not path.is_file():
+        return None
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.IOException as e:
+        text = str(e).splitlines()[0] if str(e) else type(e).__name__
+        return text if "lock" in text.lower() else None
+    except duckdb.Error:
+        return None  # not ours to judge here: dbt will say what is wrong
+    return None
+
+
 class DuckDBWarehouse:
     """The raw layer in a DuckDB file (``C360_DUCKDB_PATH``)."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
 
+    def refuse_other_files(self) -> None:
+        """Refuse a path that exists and is no DuckDB database: DuckDB would open some
+        (``x.csv``) as an empty in-memory database and the load would vanish, and reset
+        would delete the file. A DuckDB file says ``DUCK`` at byte 8."""
+        if self.path.is_dir():
+            raise LoaderError(
+                f"the DuckDB path {self.path} (--duckdb or C360_DUCKDB_PATH) is a folder: "
+                "name a DuckDB file, e.g. warehouse/customer360.duckdb"
+            )
+        if self.path.is_file() and self.path.stat().st_size > 0:
+            with open(self.path, "rb") as f:
+                head = f.read(12)
+            if head[8:12] != b"DUCK":
+                raise LoaderError(
+                    f"the DuckDB path {self.path} (--duckdb or C360_DUCKDB_PATH) is an "
+                    "existing file that is not a DuckDB database: nothing was changed; name "
+                    "the warehouse's file, or a new one"
+                )
+
     def connect(self) -> duckdb.DuckDBPyConnection:
+        self.refuse_other_files()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             return duckdb.connect(str(self.path))
@@ -513,6 +574,8 @@ class DuckDBWarehouse:
             con.execute(rows_table_ddl(e))
         con.execute(MALFORMED_DDL)
         con.execute(LOADS_DDL)
+        for sql in LOADS_UPGRADE:
+            con.execute(sql)
 
     def loaded(self, con: duckdb.DuckDBPyConnection) -> set[tuple[str, str, str]]:
         return {
@@ -583,20 +646,26 @@ class DuckDBWarehouse:
             if scanned is ScanAhead.NOT_SCANNED:
                 scanned = scan_file(read)
             if scanned is not None:
-                records, bad_json = scanned
+                records, bad_json, lines = scanned
                 bad = insert_malformed_json(con, bad_json)
                 counts = records, bad
+                # DuckDB read the file as Python would, and no malformed record of it
+                # spans lines: its other lines (header, blank, quoted line breaks) are
+                # every line that starts no record.
+                other_lines = lines - records
                 storage = "file" if stored is not None else "table"
                 if storage == "table":  # a remote lake: keep the records, not the file
                     con.execute(f"insert into {rows_table(extract)} {read.good_sql()}")
             else:
                 storage = "table"
+                tally = LineTally()
                 counts = self._split_with_python(
-                    con, extract, lf, path, loaded_at, tmp, where, on_file
+                    con, extract, lf, path, loaded_at, tmp, where, on_file, tally
                 )
+                lines, other_lines = count_lines(path), tally.other
         records, malformed = counts
         con.execute(
-            "insert into raw._loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            LOADS_INSERT,
             [
                 extract.table,
                 lf.load_id,
@@ -610,6 +679,8 @@ class DuckDBWarehouse:
                 read.path if storage == "file" else None,
                 ",".join(map(str, header.positions)),
                 len(header.fields),
+                lines,
+                other_lines,
             ],
         )
         if on_file:
@@ -626,6 +697,7 @@ class DuckDBWarehouse:
         tmp: Path,
         where: str,
         on_file: FileProgress | None,
+        tally: LineTally | None = None,
     ) -> tuple[int, int]:
         """Split ``path`` with :mod:`loader.records` into ``raw._<table>_rows`` and
         ``raw.malformed_records``; return (records, malformed)."""
@@ -636,6 +708,7 @@ class DuckDBWarehouse:
             norm,
             where=where,
             progress=(lambda n: on_file(lf, n)) if on_file else None,
+            tally=tally,
         )
         cols = extract.column_names
         columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + ", '_r': 'BIGINT'}"
@@ -708,6 +781,7 @@ class DuckDBWarehouse:
         )
 
     def reset(self) -> None:
+        self.refuse_other_files()
         for p in (self.path, self.path.with_name(self.path.name + ".wal")):
             if p.exists():
                 p.unlink()

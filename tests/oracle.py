@@ -10,7 +10,11 @@ Judgement calls where the contract leaves room (each one also noted where it is 
 
 * Records are split by :func:`csv.reader` with ``strict=True``. A record whose field count
   differs from the header's, or on which the reader raises (broken quoting, e.g. ``"a"b``
-  or an unterminated quote, which swallows the rest of the file), is ``malformed_line``.
+  or an unterminated quote), is ``malformed_line``. A malformed record costs one physical
+  line (CONTRACT.md section 2): when it would span several lines, only its first line is
+  the malformed record and reading starts again at the next line. Physical lines end at
+  LF, CRLF or a lone CR; the file is cut into them first, and each record is parsed from
+  the line it starts on.
   A stray quote inside an unquoted field (``ab"c``) is accepted as text, as the csv module
   does. Only lines that are completely empty are skipped; a line of spaces is a record
   (and malformed, having one field). The field size limit is lifted while reading.
@@ -21,7 +25,9 @@ Judgement calls where the contract leaves room (each one also noted where it is 
 * ``record_key`` is the trimmed key text, a NULL key column as the empty string, composite
   keys joined with ``|`` (LoyaltyTransactions: ``LoyaltyID|DateTime`` as written). For a
   malformed record it is built the same way when the record has a field at every key
-  position of the header, else ``None`` (always ``None`` when the csv reader raised).
+  position of the header, else ``None`` (``None`` when the csv reader raised on a
+  one-line record). For a malformed record cut to its first line, the fields are those
+  that line completes (the field its open quote starts is not one).
 * INT: ``^[+-]?[0-9]+$`` within the 32-bit range. DECIMAL: ``^[+-]?[0-9]+(\\.[0-9]+)?$``
   (so ``5.`` and ``.5`` are invalid); at most 8 digits before the point not counting
   leading zeros; rounded half away from zero to 2 places; a value that rounds beyond
@@ -263,24 +269,57 @@ class FileRead:
     record_count: int = 0
 
 
-def _csv_records(path: Path) -> Iterator[list[str] | None]:
-    """Yield each record's fields, ``None`` for a record the csv reader refused.
+PHYSICAL_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
 
-    Completely blank lines (the reader's ``[]``) are skipped. After an error the reader
-    resumes at the line after the one where it failed.
+
+def _parse_from(lines: list[str], start: int) -> tuple[list[str] | None, int]:
+    """Parse the record that starts at ``lines[start]``: (its fields, or ``None`` if the
+    csv reader refused it; how many lines it took)."""
+    taken = 0
+
+    def feed() -> Iterator[str]:
+        nonlocal taken
+        for line in lines[start:]:
+            taken += 1
+            yield line
+
+    try:
+        fields = next(csv.reader(feed(), strict=True))
+    except csv.Error:
+        return None, taken
+    return fields, taken
+
+
+def _csv_records(path: Path) -> Iterator[tuple[list[str] | None, bool]]:
+    """Yield ``(fields, malformed)`` for the header, then for each record.
+
+    ``fields`` is ``None`` for a record the csv reader refused. Completely blank lines
+    (the reader's ``[]``) are skipped. A malformed record (refused, or a field count
+    other than the header's) that took several lines is its first line only, and the
+    next record starts on the line after it.
     """
     with path.open("r", encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle, strict=True)
-        while True:
-            try:
-                fields = next(reader)
-            except StopIteration:
-                return
-            except csv.Error:
-                yield None
-                continue
-            if fields:
-                yield fields
+        lines = PHYSICAL_LINE.findall(handle.read())
+    at, width = 0, None
+    while at < len(lines):
+        fields, taken = _parse_from(lines, at)
+        if fields == []:
+            at += taken
+            continue
+        if width is None:
+            width = len(fields) if fields is not None else -1
+            yield fields, fields is None
+            at += taken
+            continue
+        malformed = fields is None or len(fields) != width
+        if malformed and taken > 1:
+            # Only the first line: the fields it completes, before its open quote.
+            first = next(csv.reader([lines[at]]))
+            yield first[:-1], True
+            at += 1
+            continue
+        yield fields, malformed
+        at += taken
 
 
 def read_file(path: Path, extract: Extract, load_index: int) -> FileRead:
@@ -290,8 +329,8 @@ def read_file(path: Path, extract: Extract, load_index: int) -> FileRead:
     """
     out = FileRead()
     records = _csv_records(path)
-    header = next(records, None)
-    if header is None:
+    header, broken = next(records, (None, True))
+    if header is None or broken:
         raise SourceError(f"{extract.file}: no header row (or broken header)")
     positions: dict[str, int] = {}
     normalised = [h.strip(WHITESPACE).lower() for h in header]
@@ -301,11 +340,10 @@ def read_file(path: Path, extract: Extract, load_index: int) -> FileRead:
             raise SourceError(f"{extract.file}: missing column {column.header}")
         positions[column.name] = normalised.index(wanted)  # first match wins
     key_positions = [positions[k] for k in extract.primary_key]
-    width = len(header)
 
-    for row_number, fields in enumerate(records, start=1):
+    for row_number, (fields, malformed) in enumerate(records, start=1):
         out.record_count = row_number
-        if fields is None or len(fields) != width:
+        if fields is None or malformed:
             key: str | None = None
             if fields is not None and all(p < len(fields) for p in key_positions):
                 key = "|".join(trim(fields[p]) or "" for p in key_positions)

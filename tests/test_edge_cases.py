@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from decimal import Decimal
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -68,6 +69,8 @@ LOAD1 = {
         ["1", "7", "1", "2025-01-21 08:00:00", "5.00", "Cash"],
         ["2", "7", "", "2025-01-22 09:00:00", "6.00", "Cash"],  # no store: left out of AOV
         ["3", "10", "1", "", "7.00", "Cash"],  # no time: left out of peak_times
+        '4,7,1,"2025-01-23 10:00:00,8.00,Cash',  # a stray quote: costs this line only
+        ["5", "10", "1", "2025-01-24 11:00:00", "9.00", "Cash"],  # read, not swallowed
     ],
     "customer_service_interactions": [
         ["1", "1", "2025-02-01 10:00:00", "1", "Other", "Resolved"],
@@ -186,6 +189,18 @@ def test_the_contracts_own_figures(built):
     assert reasons[("Customers", "duplicate_superseded")] == 2  # 007 by 7; Ann by Ann New
     assert reasons[("Products", "invalid_value")] == 4
     assert reasons[("LoyaltyTransactions", "missing_key")] == 2
+    # CONTRACT.md section 2: the stray quote of record 4 costs its line, not record 5.
+    assert q(
+        con,
+        "select source_row, record_key from audit.rejected_rows "
+        "where source_table = 'InStoreTransactions' and reason = 'malformed_line'",
+    ) == [(4, "4")]
+    assert q(con, "select transaction_id from silver.instore_transactions order by 1") == [
+        (1,),
+        (2,),
+        (3,),
+        (5,),
+    ]
     assert q(
         con, "select ordered_at from silver.online_transactions where order_id in (2, 3) order by 1"
     ) == [
@@ -223,3 +238,27 @@ def test_the_contracts_own_figures(built):
         ("Saturday", 6, 10, 1),
         ("Sunday", 7, 23, 1),
     ]
+
+
+def test_the_accounting_test_counts_physical_lines(built, tmp_path):
+    """The accounting test also adds up physical lines (issue 15, case 6): a ledger whose
+    line counts do not add up (a line swallowed, not counted as a record or another line)
+    fails it, although every record still has its fate."""
+    con, _ = built
+    assert q(
+        con,
+        "select physical_lines, other_lines, records from raw._loads "
+        "where source_file = 'InStoreTransactions.csv' order by load_id",
+    ) == [(6, 1, 5), (1, 1, 0)]  # load 1: a header and 5 records; load 2: a header only
+    (db,) = [r[0] for r in q(con, "select file from pragma_database_list") if r[0]]
+    copy = tmp_path / Path(db).name  # the same catalog name, which the views carry
+    copy.write_bytes(Path(db).read_bytes())
+    tampered = duckdb.connect(str(copy))
+    tampered.execute(
+        "update raw._loads set other_lines = other_lines - 1 "
+        "where source_file = 'InStoreTransactions.csv' and records = 5"
+    )
+    tampered.close()
+    p = run_dbt(["test", "--select", "assert_every_record_accounted_for"], copy, tmp_path)
+    assert p.returncode == 1, p.stdout[-3000:]
+    assert "Got 1 result, configured to fail if != 0" in p.stdout, p.stdout[-3000:]

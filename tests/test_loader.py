@@ -169,8 +169,8 @@ def test_quoting_bom_crlf_and_malformed_records(env):
             ["1", "Ann, Jr.", 'says "hi"', "line one\nline two"],  # record 1 spans 2 lines
             "2,Bob,b@x.org",  # record 2: 3 fields
             ["3", "  Cy  ", "", "addr"],  # record 3: kept as read
-            '4,"Dee,d@x.org,addr',  # record 4: broken quoting swallows the rest of the file
-            ["5", "Eve", "e@x.org", "addr"],
+            '4,"Dee,d@x.org,addr',  # record 4: an unclosed quote costs this line only
+            ["5", "Eve", "e@x.org", "addr"],  # record 5: read, not swallowed by record 4
         ]
     }
     write_source(env["src"], rows=rows, newline="\r\n")
@@ -185,6 +185,7 @@ def test_quoting_bom_crlf_and_malformed_records(env):
     assert good == [
         (1, "1", "Ann, Jr.", 'says "hi"', "line one\nline two"),
         (3, "3", "  Cy  ", None, "addr"),
+        (5, "5", "Eve", "e@x.org", "addr"),
     ]
     bad = query(
         env["db"],
@@ -194,14 +195,74 @@ def test_quoting_bom_crlf_and_malformed_records(env):
     )
     assert [(r[0], r[1], r[2]) for r in bad] == [
         (2, "2", "2,Bob,b@x.org\r\n"),
-        (4, None, '4,"Dee,d@x.org,addr\r\n5,Eve,e@x.org,addr\r\n'),
+        (4, "4", '4,"Dee,d@x.org,addr\r\n'),
     ]
     assert bad[0][3] == "3 fields where the header has 4"
-    assert bad[1][3].startswith("broken quoting")
-    ledger = query(
-        env["db"], "select records, malformed from raw._loads where table_name = 'customers'"
+    assert bad[1][3] == (
+        "broken quoting: unexpected end of data (the record would span 2 lines; only its "
+        "first line is rejected, and reading resumes at the next)"
     )
-    assert ledger == [(4, 2)]
+    # 7 physical lines: 5 records, the header and record 1's second line.
+    ledger = query(
+        env["db"],
+        "select records, malformed, physical_lines, other_lines "
+        "from raw._loads where table_name = 'customers'",
+    )
+    assert ledger == [(5, 2, 7, 2)]
+
+
+def test_a_stray_quote_in_the_sample_costs_one_line_not_the_orders_after_it(env):
+    """Issue 15, case 6: `,"PayPal,` in order 50 of the sample's OnlineTransactions.csv
+    opened a quoted field that ran 42 lines, up to the next quote, and the 41 orders in
+    them vanished. CONTRACT.md section 2: only that line is lost. The oracle reads the
+    same records."""
+    import shutil
+
+    from tests import oracle
+
+    shutil.copytree(REPO / "data" / "sample", env["src"])
+    p = env["src"] / "OnlineTransactions.csv"
+    lines = p.read_text(encoding="utf-8").splitlines(keepends=True)
+    (at,) = [i for i, line in enumerate(lines) if line.startswith("50,")]
+    assert lines[at] == "50,29,14,2025-03-25 18:18:59,Gift Card,359.85,Completed\n"
+    lines[at] = lines[at].replace(",Gift Card,", ',"PayPal,')
+    p.write_text("".join(lines), encoding="utf-8")
+    assert bootstrap(env) == 0
+
+    bad = query(
+        env["db"],
+        "select _source_row, record_key, record_text from raw.malformed_records "
+        "where _table = 'online_transactions' order by 1",
+    )
+    assert [r[0] for r in bad] == [19, 51, 115]  # 19 and 115 were malformed already
+    assert bad[1][1:] == ("50", '50,29,14,2025-03-25 18:18:59,"PayPal,359.85,Completed\n')
+    # Every other record is read as from the sample itself: record 51 (order 50) alone
+    # is missing, and the 41 records the quote ran over (up to order 89) are there.
+    sample = {**env, "db": env["db"].with_name("sample.duckdb"), "lake": env["lake"] / "s"}
+    assert bootstrap(sample, REPO / "data" / "sample") == 0
+    rows_sql = (
+        "select * exclude (_load_id, _loaded_at, _lake_path) from raw.online_transactions "
+        "order by _source_row"
+    )
+    expected = [r for r in query(sample["db"], rows_sql) if r[-1] != 51]
+    got = query(env["db"], rows_sql)
+    assert got == expected and len(got) == 206 - 3
+    orders = [r[0] for r in got]
+    assert orders[orders.index("49") + 1 : orders.index("49") + 13] == [
+        str(i) for i in range(51, 63)
+    ]
+    assert query(
+        env["db"],
+        "select records, malformed, physical_lines, other_lines from raw._loads "
+        "where table_name = 'online_transactions'",
+    ) == [(206, 3, 207, 1)]
+
+    read = oracle.read_file(p, next(e for e in EXTRACTS if e.file == p.name), 0)
+    assert [r["source_row"] for r in read.malformed] == [19, 51, 115]
+    assert [r["record_key"] for r in read.malformed] == ["18", "50", "112"]
+    assert [r.values["order_id"] for r in read.records] == [
+        o.strip() if o and o.strip() else None for o in orders
+    ]
 
 
 def test_malformed_record_keeps_its_key_when_it_has_one(env):
@@ -370,7 +431,18 @@ TRICKY = {
     ],
     "agents": ["1,Terry,Billing,Day,"],
     "stores": ["10,Jo,j,a,b,c,d,e,f,g,h,i,j,k,l,m", ["11", "Kent", "Lu", "9-5"]],  # > PAD fields
+    # A malformed record over two lines (its quotes balanced, so DuckDB reads it whole):
+    # it costs its first line; the second is read as a record of its own.
+    "products": ['1,"Widget\nDeluxe",Toys,9.99,extra', ["2", "Gadget", "Toys", "1.00"]],
 }
+
+
+def ledger_lines(db: Path) -> list[tuple]:
+    return query(
+        db,
+        "select table_name, records, malformed, physical_lines, other_lines "
+        "from raw._loads order by 1",
+    )
 
 
 def malformed_rows(db: Path) -> list[tuple]:
@@ -397,8 +469,10 @@ def test_duckdb_and_python_read_the_same_records(tmp_path, monkeypatch, newline)
     land_source(validate_source(src), lake)
     DuckDBWarehouse(fast).sync(lake)
     storage = dict(query(fast, "select table_name, storage from raw._loads"))
-    # The stores file has a record wider than DuckDB pads: Python splits it.
+    # The stores file has a record wider than DuckDB pads: Python splits it. The products
+    # file has a malformed record spanning two lines, which DuckDB would read whole.
     assert storage.pop("stores") == "table"
+    assert storage.pop("products") == "table"
     assert set(storage.values()) == {"file"}
 
     monkeypatch.setattr("loader.warehouse.fast_path_allowed", lambda path: False)
@@ -408,6 +482,18 @@ def test_duckdb_and_python_read_the_same_records(tmp_path, monkeypatch, newline)
     for e in EXTRACTS:
         assert raw_rows(fast, e.table) == raw_rows(slow, e.table), e.table
     assert malformed_rows(fast) == malformed_rows(slow)
+    # The line counts agree too (DuckDB's are the lines that start no record; Python's
+    # are counted as it splits), and every file adds up: records + other = physical.
+    assert ledger_lines(fast) == ledger_lines(slow)
+    lines = {r[0]: r[1:] for r in ledger_lines(fast)}
+    assert all(records + other == physical for records, _, physical, other in lines.values())
+    # customers: a header, 10 records, one blank line, one quoted line break.
+    assert lines["customers"] == (10, 5, 13, 3)
+    assert lines["products"] == (3, 1, 4, 1)
+    assert [r[:4] for r in raw_rows(fast, "products")] == [
+        ('Deluxe"', "Toys", "9.99", "extra"),
+        ("2", "Gadget", "Toys", "1.00"),
+    ]
     assert [r[:2] for r in raw_rows(fast, "customers")] == [
         ("1", "Ann, Jr."),
         ("2", "  Bo  "),
@@ -423,6 +509,13 @@ def test_duckdb_and_python_read_the_same_records(tmp_path, monkeypatch, newline)
         ("customers", 7, "7", "2 fields where the header has 4"),
         ("customers", 8, "8", "3 fields where the header has 4"),
         ("customers", 9, "", "1 fields where the header has 4"),
+        (
+            "products",
+            1,
+            "1",
+            "5 fields where the header has 4 (the record would span 2 lines; only its "
+            "first line is rejected, and reading resumes at the next)",
+        ),
         ("stores", 1, "10", "16 fields where the header has 4"),
     ]
 

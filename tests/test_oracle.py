@@ -218,14 +218,50 @@ def test_record_numbering_blank_lines_and_multiline_fields(tmp_path: Path) -> No
     assert result.records[(0, "Customers.csv")] == 5
 
 
-def test_unterminated_quote_swallows_the_rest(tmp_path: Path) -> None:
+def test_an_unterminated_quote_costs_its_line_only(tmp_path: Path) -> None:
+    # CONTRACT.md section 2: the record would run to the end of the file; only its first
+    # line is rejected, and record 3 is read from the next line.
     src = make_source(tmp_path, "a")
     write_raw(
         src, "Customers.csv", 'CustomerID,Name,Email,Address\n1,Ann,a@x,x\n2,"Bob,b@x,x\n3,C,c,x\n'
     )
     result = compute([src])
-    assert keys(result, "customers", "customer_id") == [1]
+    assert keys(result, "customers", "customer_id") == [1, 3]
     assert fates(result, "Customers") == [(0, 2, "malformed_line")]
+    assert result.rejected[0]["record_key"] == "2"  # the fields its line completes
+    assert result.records[(0, "Customers.csv")] == 3
+
+
+def test_a_stray_quote_up_to_the_next_quote_costs_one_line(tmp_path: Path) -> None:
+    # The opening quote of record 2 is closed in record 5 by a quote followed by text,
+    # which the csv reader refuses: still only record 2's line is lost. Record 3 is a
+    # good record spanning two lines (a quoted line break): it keeps both, and a record
+    # spanning lines with the wrong field count costs its first line (record 4, CRLF);
+    # its second line is read as record 5, with 2 fields.
+    src = make_source(tmp_path, "a")
+    write_raw(
+        src,
+        "Customers.csv",
+        "CustomerID,Name,Email,Address\n"
+        "1,Ann,a@x,x\n"
+        '2,Bob,"PayPal,x\n'  # record 2: a stray opening quote
+        '3,Cy,c@x,"two\nlines"\n'  # record 3: good, two lines
+        '4,Di,"d@x\r\nsecond",x,extra\r\n'  # record 4: five fields over two lines
+        '6,Ed,e@x,"x"y\n'  # record 6: broken quoting on one line
+        "7,Fa,f@x,x\r"  # record 7, a lone CR ends its line
+        "8,Gu,g@x,x",  # record 8, no line end
+    )
+    result = compute([src])
+    assert keys(result, "customers", "customer_id") == [1, 3, 7, 8]
+    assert fates(result, "Customers") == [
+        (0, 2, "malformed_line"),
+        (0, 4, "malformed_line"),
+        (0, 5, "malformed_line"),
+        (0, 6, "malformed_line"),
+    ]
+    by_row = {r["source_row"]: r["record_key"] for r in result.rejected}
+    assert by_row == {2: "2", 4: "4", 5: 'second"', 6: None}
+    assert result.records[(0, "Customers.csv")] == 8
 
 
 def test_missing_column_is_refused_with_file_and_column(tmp_path: Path) -> None:

@@ -76,6 +76,56 @@ class Recorder:
     def statements(self) -> list[str]:
         return [sql for kind, sql, _ in self.log if kind in ("execute", "executemany")]
 
+    def seen(self, kind: str, sql: str, params: Any) -> None:
+        """A statement the server accepted (:class:`Simulated` keeps its effect)."""
+
+
+class Simulated(Recorder):
+    """A recording connection that also keeps what SQL Server would hold: the number of
+    committed rows per (table, load id, file) and the committed ledger. A statement takes
+    effect at ``commit transaction``, and is dropped at a rollback or when the connection
+    closes with the transaction open."""
+
+    def __init__(self, rows: dict[tuple[str, str, str], int] | None = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.rows: dict[tuple[str, str, str], int] = dict(rows or {})
+        self._open: list[tuple[str, str, Any]] | None = None
+
+    def seen(self, kind: str, sql: str, params: Any) -> None:
+        if sql == "begin transaction":
+            self._open = []
+        elif sql == "commit transaction":
+            for kind_, sql_, params_ in self._open or []:
+                self._apply(kind_, sql_, params_)
+            self._open = None
+        elif "rollback" in sql:
+            self._open = None
+        elif self._open is not None:
+            self._open.append((kind, sql, params))
+
+    def close(self) -> None:
+        self._open = None
+        super().close()
+
+    def _apply(self, kind: str, sql: str, params: Any) -> None:
+        table = sql.split("raw.[", 1)[1].split("]", 1)[0] if "raw.[" in sql else ""
+        if sql.startswith("delete from raw.[malformed_records]"):
+            t, load_id, file = params
+            self.rows.pop((f"malformed_records/{t}", load_id, file), None)
+        elif sql.startswith("delete from"):
+            load_id, file = params
+            self.rows.pop((table, load_id, file), None)
+        elif table == "_loads":
+            self.ledger.append(tuple(params[:3]))
+        elif table == "malformed_records":
+            for r in params:
+                key = (f"malformed_records/{r[0]}", r[3], r[1])
+                self.rows[key] = self.rows.get(key, 0) + 1
+        elif sql.startswith("insert into"):
+            for r in params:
+                key = (table, r[-3], r[-5])
+                self.rows[key] = self.rows.get(key, 0) + 1
+
 
 class RecordingCursor:
     def __init__(self, con: Recorder) -> None:
@@ -95,13 +145,16 @@ class RecordingCursor:
     def execute(self, sql: str, params: Any = None) -> RecordingCursor:
         self.con.log.append(("execute", sql, list(params) if params is not None else None))
         self._maybe_fail(sql)
+        self.con.seen("execute", sql, list(params) if params is not None else None)
         self._rows = list(self.con.ledger) if "from raw._loads" in sql else []
         self.rowcount = self.con.rowcount
         return self
 
     def executemany(self, sql: str, seq: Any) -> None:
-        self.con.log.append(("executemany", sql, [tuple(r) for r in seq]))
+        rows = [tuple(r) for r in seq]
+        self.con.log.append(("executemany", sql, rows))
         self._maybe_fail(sql)
+        self.con.seen("executemany", sql, rows)
 
     def fetchall(self) -> list[tuple]:
         return self._rows
@@ -145,21 +198,45 @@ def url_for(lake: Any, path: str) -> str:
 def loaded_at_of(rec: Recorder) -> datetime:
     for kind, sql, params in rec.log:
         if kind == "execute" and sql and sql.startswith("insert into raw.[_loads]"):
-            return params[-1]
+            return params[7]
     raise AssertionError("no ledger insert")
 
 
 def ledger_params(
     table: str, file: str, records: int, bad: int, lk: LocalLake, at: datetime
 ) -> list[Any]:
+    """The ledger row of a file of the ``lake`` fixture: its physical lines are the
+    header and one line a record, so it has one other line (the header)."""
     lf = lk.landed(table)[0]
-    return [table, LOAD_ID, file, f"{table}/{LOAD_ID}/{file}", lf.sha256, records, bad, at]
+    path = f"{table}/{LOAD_ID}/{file}"
+    return [table, LOAD_ID, file, path, lf.sha256, records, bad, at, records + 1, 1]
 
 
 INSERT_LOADS = (
     "insert into raw.[_loads] ([table_name], [load_id], [source_file], [lake_path], "
-    "[sha256], [records], [malformed], [loaded_at]) values (?, ?, ?, ?, ?, ?, ?, ?)"
+    "[sha256], [records], [malformed], [loaded_at], [physical_lines], [other_lines]) "
+    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+
+
+def file_begins(table: str, file: str) -> list[tuple[str, str | None, Any]]:
+    """A file's transaction opens, then drops whatever an earlier failed attempt left."""
+    return [
+        ("execute", "begin transaction", None),
+        (
+            "execute",
+            f"delete from raw.[{table}] where [_load_id] = ? and [_source_file] = ?",
+            [LOAD_ID, file],
+        ),
+        (
+            "execute",
+            "delete from raw.[malformed_records] where [_table] = ? and [_load_id] = ? "
+            "and [_source_file] = ?",
+            [table, LOAD_ID, file],
+        ),
+    ]
+
+
 INSERT_MALFORMED = (
     "insert into raw.[malformed_records] ([_table], [_source_file], [_source_row], [_load_id], "
     "[_loaded_at], [_lake_path], [record_key], [record_text], [error]) "
@@ -185,13 +262,13 @@ def test_sqlserver_sends_exactly_these_statements(lake):
     expected += [("execute", s, None) for s in schema_statements("sqlserver")]
     expected += [
         ("execute", "select table_name, load_id, source_file from raw._loads", None),
-        ("execute", "begin transaction", None),
     ]
     lineage = "[_source_file], [_source_row], [_load_id], [_loaded_at], [_lake_path]"
     for e in EXTRACTS:
         cols = ", ".join(f"[{c}]" for c in e.column_names)
         marks = ", ".join("?" for _ in range(len(e.columns) + 5))
         path = f"{e.table}/{LOAD_ID}/{e.file}"
+        expected += file_begins(e.table, e.file)
         if e.table == "customers":
             rows = [
                 ("1", "Ada, Countess", "ada@example.org", EVIL, e.file, 1, LOAD_ID, at, path),
@@ -228,10 +305,11 @@ def test_sqlserver_sends_exactly_these_statements(lake):
                 )
             )
         records, bad = (3, 1) if e.table == "customers" else (1, 0)
-        expected.append(
-            ("execute", INSERT_LOADS, ledger_params(e.table, e.file, records, bad, lake, at))
-        )
-    expected += [("execute", "commit transaction", None), ("close", None, None)]
+        expected += [
+            ("execute", INSERT_LOADS, ledger_params(e.table, e.file, records, bad, lake, at)),
+            ("execute", "commit transaction", None),
+        ]
+    expected += [("close", None, None)]
     assert rec.log == expected
     assert [(r.table, r.files, r.records, r.malformed) for r in results][:2] == [
         ("customers", 1, 3, 1),
@@ -253,7 +331,14 @@ def test_sqlserver_schema_ddl_is_bounded_tsql():
         "[_load_id] varchar(32) null, [_loaded_at] datetime2(6) null, "
         "[_lake_path] nvarchar(1024) null)"
     )
-    assert ddl[-1].endswith("primary key (table_name, load_id, source_file))")
+    assert ddl[-2].endswith("primary key (table_name, load_id, source_file))")
+    assert "[physical_lines] bigint null, [other_lines] bigint null" in ddl[-2]
+    # A ledger of an earlier version gains the line counts.
+    assert ddl[-1] == (
+        "if not exists (select 1 from sys.columns where object_id = object_id(N'raw._loads') "
+        "and name = N'physical_lines') alter table raw.[_loads] "
+        "add [physical_lines] bigint null, [other_lines] bigint null"
+    )
     for engine in ("sqlserver", "synapse"):
         assert not any("max)" in s.lower() for s in schema_statements(engine))
 
@@ -280,35 +365,70 @@ def test_files_already_in_the_ledger_are_not_sent_again(lake):
     ledger = [(e.table, LOAD_ID, e.file) for e in EXTRACTS]
     rec = Recorder(ledger=ledger)
     results = TsqlWarehouse(settings(), connect=rec).sync(lake)
-    assert rec.statements()[-3:] == [
-        "select table_name, load_id, source_file from raw._loads",
-        "begin transaction",
-        "commit transaction",
-    ]
+    assert rec.statements()[-1] == "select table_name, load_id, source_file from raw._loads"
+    assert "begin transaction" not in rec.statements()
     assert sum(r.records for r in results) == 0
 
 
 @pytest.mark.parametrize(
-    "engine,fail_on",
+    "engine,fail_on,file,committed",
     [
-        ("sqlserver", "insert into raw.[stores]"),
-        ("sqlserver", "insert into raw.[_loads]"),
-        ("synapse", "copy into raw.[stores]"),
-        ("synapse", "copy into raw.[malformed_records]"),
+        ("sqlserver", "insert into raw.[stores]", "Stores.csv", 2),
+        ("sqlserver", "insert into raw.[_loads]", "Customers.csv", 0),
+        ("synapse", "copy into raw.[stores]", "Stores.csv", 2),
+        ("synapse", "copy into raw.[malformed_records]", "Customers.csv", 0),
     ],
 )
-def test_a_failure_part_way_rolls_back_and_stops(lake, engine, fail_on):
+def test_a_failure_part_way_rolls_back_that_file_and_stops(lake, engine, fail_on, file, committed):
     rec = Recorder(fail_on=fail_on)
     wh = TsqlWarehouse(settings(engine), connect=rec, url_for=url_for)
-    with pytest.raises(LoaderError, match="rolled back.*simulated refusal"):
+    with pytest.raises(
+        LoaderError,
+        match=rf"{file} \(lake: .*rolled back and left nothing \({committed} file\(s\) loaded "
+        r"before it are committed.*simulated refusal",
+    ):
         wh.sync(lake)
     stmts = rec.statements()
     failed = next(i for i, s in enumerate(stmts) if fail_on in s)
     assert stmts[failed + 1 :] == ["if @@trancount > 0 rollback transaction"]
-    assert "commit transaction" not in stmts
-    assert "begin transaction" in stmts[:failed]
+    # One transaction a file: the files before it committed, the failing one opened, not.
+    assert stmts.count("commit transaction") == committed
+    assert stmts.count("begin transaction") == committed + 1
+    last_begin = max(i for i, s in enumerate(stmts) if s == "begin transaction")
+    assert last_begin < failed
+    assert "commit transaction" not in stmts[last_begin:]
     assert rec.log[-1] == ("close", None, None)
     assert ("commit()", None, None) not in rec.log
+
+
+def test_sqlserver_rerun_after_a_failure_neither_duplicates_nor_loses_rows(lake):
+    """Azure SQL governs the log per transaction: each file commits on its own, with its
+    ledger row. A failure part-way keeps the committed files; a rerun loads the rest, and
+    first deletes whatever rows of a file not in the ledger an earlier attempt left
+    (here 5 rows of stores, as a non-atomic load would have left them)."""
+    stale = ("stores", LOAD_ID, "Stores.csv")
+    sim = Simulated(rows={stale: 5}, fail_on="insert into raw.[agents]")
+    with pytest.raises(LoaderError, match=r"Agents.csv .*3 file\(s\) loaded before it"):
+        TsqlWarehouse(settings(), connect=sim).sync(lake)
+    first = ["customers", "products", "stores"]
+    assert sorted(t for t, _, _ in sim.ledger) == sorted(first)
+    assert sim.rows == {
+        ("customers", LOAD_ID, "Customers.csv"): 2,
+        ("malformed_records/customers", LOAD_ID, "Customers.csv"): 1,
+        ("products", LOAD_ID, "Products.csv"): 1,
+        stale: 1,  # the 5 stale rows deleted, the file's one row loaded once
+    }
+    sim.fail_on = None
+    sim.log.clear()
+    results = TsqlWarehouse(settings(), connect=sim).sync(lake)
+    assert sorted(sim.ledger) == sorted((e.table, LOAD_ID, e.file) for e in EXTRACTS)
+    assert sim.rows == {
+        **{(e.table, LOAD_ID, e.file): 1 for e in EXTRACTS},
+        ("customers", LOAD_ID, "Customers.csv"): 2,
+        ("malformed_records/customers", LOAD_ID, "Customers.csv"): 1,
+    }
+    assert [r.files for r in results] == [0, 0, 0, 1, 1, 1, 1, 1, 1]
+    assert sim.statements().count("commit transaction") == 6
 
 
 def test_an_error_before_the_transaction_names_the_server(lake):
@@ -341,8 +461,8 @@ def copy_sql(table: str, columns: str, url: str, error_url: str, cred: str) -> s
     return (
         f"copy into raw.[{table}] ({columns}) from '{url}' with (FILE_TYPE = 'CSV', "
         f"CREDENTIAL = {cred}, FIELDQUOTE = '\"', FIELDTERMINATOR = ',', "
-        "ROWTERMINATOR = '0x0A', FIRSTROW = 2, ENCODING = 'UTF8', MAXERRORS = 0, "
-        f"ERRORFILE = '{error_url}', ERRORFILE_CREDENTIAL = {cred})"
+        "ROWTERMINATOR = '0x0A', FIRSTROW = 2, DATEFORMAT = 'ymd', ENCODING = 'UTF8', "
+        f"MAXERRORS = 0, ERRORFILE = '{error_url}')"
     )
 
 
@@ -358,12 +478,12 @@ def test_synapse_copies_normalized_files_from_the_lake(lake):
     expected += [("execute", s, None) for s in schema_statements("synapse")]
     expected += [
         ("execute", "select table_name, load_id, source_file from raw._loads", None),
-        ("execute", "begin transaction", None),
     ]
     for e in EXTRACTS:
         cols = ", ".join(f"[{c}]" for c in e.column_names)
         base = f"{ACCOUNT}/c360/_normalized"
-        err = f"{ACCOUNT}/c360/_rejected/{e.table}/{LOAD_ID}/"
+        err = f"/c360/_rejected/{e.table}/{LOAD_ID}/"  # relative to the container
+        expected += file_begins(e.table, e.file)
         expected.append(
             (
                 "execute",
@@ -389,10 +509,11 @@ def test_synapse_copies_normalized_files_from_the_lake(lake):
                 )
             )
         records, bad = (3, 1) if e.table == "customers" else (1, 0)
-        expected.append(
-            ("execute", INSERT_LOADS, ledger_params(e.table, e.file, records, bad, lake, at))
-        )
-    expected += [("execute", "commit transaction", None), ("close", None, None)]
+        expected += [
+            ("execute", INSERT_LOADS, ledger_params(e.table, e.file, records, bad, lake, at)),
+            ("execute", "commit transaction", None),
+        ]
+    expected += [("close", None, None)]
     assert rec.log == expected
 
     # What COPY reads: a header, then the raw table's columns, quoting as RFC 4180.
@@ -428,6 +549,10 @@ def test_synapse_with_a_sas_token_and_a_row_count_check(lake):
         wh.sync(lake)
     copy = next(s for s in rec.statements() if s.startswith("copy into"))
     assert "CREDENTIAL = (IDENTITY = 'Shared Access Signature', SECRET = 'sv=1&sig=a''b')" in copy
+    # The error file: a folder relative to the container, written with CREDENTIAL (no
+    # ERRORFILE_CREDENTIAL); dates read as ymd whatever the session's DATEFORMAT.
+    assert f"ERRORFILE = '/c360/_rejected/customers/{LOAD_ID}/')" in copy
+    assert "ERRORFILE_CREDENTIAL" not in copy and "DATEFORMAT = 'ymd'" in copy
     assert rec.statements()[-1] == "if @@trancount > 0 rollback transaction"
 
 

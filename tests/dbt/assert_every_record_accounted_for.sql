@@ -1,6 +1,10 @@
 {#- CONTRACT.md section 2: every data record of every file has exactly one fate.
     Per file (source file and load): the records the loader counted
-    = silver rows + rejected rows. Returns the files that do not add up. -#}
+    = silver rows + rejected rows; and no physical line was swallowed: the records
+    (a malformed one is one line) + the lines that start no record (the header's,
+    blank lines, quoted line breaks of good records) = the file's physical lines,
+    counted on its bytes (a ledger row of an older loader has no line counts).
+    Returns the files that do not add up. -#}
 {%- set tables = [
     'customers',
     'products',
@@ -22,7 +26,9 @@ records_per_file as (
     select
         source_file as _source_file,
         load_id as _load_id,
-        records
+        records,
+        physical_lines,
+        other_lines
     from {{ source('raw', '_loads') }}
 
 ),
@@ -84,6 +90,8 @@ final as (
         coalesce(records_per_file._source_file, outcomes_per_file._source_file) as source_file,
         coalesce(records_per_file._load_id, outcomes_per_file._load_id) as load_id,
         coalesce(records_per_file.records, 0) as records,
+        records_per_file.physical_lines,
+        records_per_file.other_lines,
         coalesce(outcomes_per_file.silver_rows, 0) as silver_rows,
         coalesce(outcomes_per_file.rejected_rows, 0) as rejected_rows
     from records_per_file
@@ -97,7 +105,11 @@ select
     source_file,
     load_id,
     records,
+    physical_lines,
+    other_lines,
     silver_rows,
     rejected_rows
 from final
-where records <> silver_rows + rejected_rows
+where
+    records <> silver_rows + rejected_rows
+    or records + other_lines <> physical_lines
