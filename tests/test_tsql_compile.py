@@ -41,6 +41,11 @@ PLACEHOLDERS = {
     "SYNAPSE_DATABASE": "customer360",
     "SYNAPSE_USER": "placeholder",
     "SYNAPSE_PASSWORD": "placeholder",
+    "FABRIC_HOST": "placeholder.invalid",
+    "FABRIC_DATABASE": "customer360",
+    "FABRIC_AUTHENTICATION": "ActiveDirectoryServicePrincipal",
+    "FABRIC_CLIENT_ID": "placeholder",
+    "FABRIC_CLIENT_SECRET": "placeholder",
 }
 
 # Function names (as written, lower case) that SQL Server 2017+ / Synapse dedicated
@@ -455,7 +460,7 @@ def compiled_nodes(manifest: Path) -> Iterator[tuple[str, str]]:
             yield uid, node["compiled_code"]
 
 
-@pytest.mark.parametrize("target", ["sqlserver", "synapse"])
+@pytest.mark.parametrize("target", ["sqlserver", "synapse", "fabric"])
 def test_models_compile_offline_as_valid_tsql(target, tmp_path):
     manifest, seconds = compile_offline(target, tmp_path)
     nodes = list(compiled_nodes(manifest))
@@ -471,7 +476,7 @@ def test_models_compile_offline_as_valid_tsql(target, tmp_path):
     )
 
 
-@pytest.mark.parametrize("target", ["sqlserver", "synapse"])
+@pytest.mark.parametrize("target", ["sqlserver", "synapse", "fabric"])
 def test_incremental_branches_compile_offline_as_valid_tsql(target, tmp_path):
     """The incremental models' other branch: the new loads after a watermark (a literal),
     reclassified with the earlier records of the keys they touch; silver from the
