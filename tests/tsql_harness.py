@@ -7,8 +7,9 @@ materializations, in process, against a recording fake ``pyodbc`` instead of a s
 runs two builds of the whole project (the first with the dbt unit tests, the later one
 without) and writes ``<out>/first.json`` and ``<out>/later.json``:
 
-- **first**: nothing exists in the database but the schema ``dbo``; every view, table,
-  incremental model (its full-refresh branch), seed and data test is created;
+- **first**: only what the loader creates exists (its own DDL, loader/tsql_warehouse.py:
+  the schemas and the raw tables with their columns); every view, table, incremental
+  model (its full-refresh branch), seed, data test and unit test is built;
 - **later**: the database as the first build left it, every relation with its columns:
   views are replaced, incremental models take their incremental branch against their
   existing columns, seeds are refreshed and the tests run again.
@@ -25,14 +26,14 @@ sys.columns/INFORMATION_SCHEMA.COLUMNS) from that catalog, and the contract prob
 (``select * from (...) where 1 = 0``, dbt-fabric's ``with __dbt_sbq_tmp as (...)``,
 ``sys.dm_exec_describe_first_result_set``) with the types the probed select casts its
 columns to (parsed with sqlglot), resolved through its CTEs, subqueries and the catalog,
-so that a declared ``timestamp`` and a ``datetime2(6)`` cast differ as on a server
-(SQL Server's ``timestamp`` is ``rowversion``: binary). A data test finds no failing
-row. The project's own run_query statements get plausible answers: the watermarks
-(``select max(<column>) as latest``) a load id and a time, ``touched_scope``'s EXISTS
-1 (some key touched), ``segment_rules_changed`` the digest the first build wrote (the
-rules did not change), ``latest_build`` spans two different times (so a later test
-takes its filtered form). No ``offline_compile`` var is set: dbt's own
-``is_incremental()`` decides, from the catalog.
+so that a declared ``timestamp`` and a ``datetime2(6)`` cast differ as on a server (SQL
+Server's ``timestamp`` is ``rowversion``: binary). A data test finds no failing row; a
+unit test finds no difference. The project's own run_query statements get plausible
+answers: the watermarks (``select max(<column>) as latest``) a load id and a time,
+``touched_scope``'s EXISTS 1 (some key touched), ``segment_rules_changed`` the digest
+the first build wrote (the rules did not change), ``latest_build`` spans two different
+times (so a later test takes its filtered form). No ``offline_compile`` var is set:
+dbt's own ``is_incremental()`` decides, from the catalog.
 
 What it does not prove: that a server executes any of it (types of expressions that are
 not cast, locking, permissions, results, performance); the fake answers what it is asked
