@@ -140,8 +140,16 @@ def warehouse_lock_path(db: Path) -> Path:
 def _bootstrap_locked(out, source, files, lake, warehouse, where) -> int:
     from loader.bootstrap import land_source
 
+    def on_quarantine(lf, reason):
+        out.warn(
+            f"{lf.path} quarantined: {reason}; later loads go on without it "
+            "(python -m loader status lists it)"
+        )
+
     for path in lake.clean_interrupted():
         out.line(f"removed what an interrupted landing left in the lake: {path}")
+    if hasattr(warehouse, "check_landed"):  # before landing: see DuckDBWarehouse.check_landed
+        warehouse.check_landed(lake, on_quarantine)
     out.line(f"landing {source} in the lake at {lake.url}")
 
     def on_land(sf, dig, new):
@@ -157,12 +165,6 @@ def _bootstrap_locked(out, source, files, lake, warehouse, where) -> int:
 
     def on_file(lf, n):
         out.progress(f"  {lf.table}: {lf.path}: {n:,} records")
-
-    def on_quarantine(lf, reason):
-        out.warn(
-            f"{lf.path} quarantined: {reason}; later loads go on without it "
-            "(python -m loader status lists it)"
-        )
 
     t0 = time.perf_counter()
     if on_quarantine_supported(warehouse):
