@@ -535,3 +535,66 @@ def test_reset_refuses_a_folder_that_is_not_a_lake(env, capsys):
     )
     assert lake_files(env["lake"]) == []
     assert bootstrap(env, src) == 0
+
+
+# --- the same on Azure (Azurite) --------------------------------------------------------------
+
+
+def azure_lake(azurite, url: str):
+    from loader.azure_lake import AzureLake
+
+    return AzureLake.from_url(
+        url, environ={"AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string}
+    )
+
+
+def test_on_azure_the_lock_is_a_blob_lease(azurite):
+    import uuid
+
+    url = f"az://t{uuid.uuid4().hex[:16]}/bronze"
+    first, second = azure_lake(azurite, url), azure_lake(azurite, url)
+    waits = []
+    with first.lock(5):
+        t0 = time.monotonic()
+        with pytest.raises(LoaderError) as e, second.lock(1.5, waits.append):
+            pass
+        assert time.monotonic() - t0 >= 1.5
+    assert str(e.value) == (
+        f"another load is running on the lake at {url} (the lease on _lock); gave up "
+        "waiting after 1.5s (C360_LOCK_TIMEOUT)"
+    )
+    assert waits == [f"another load is running on the lake at {url} (the lease on _lock)"]
+    with second.lock(1):  # released: taken at once
+        pass
+
+
+def test_on_azure_leftovers_are_ignored_then_cleaned_and_a_gone_blob_is_quarantined(
+    azurite, tmp_path
+):
+    import uuid
+
+    url = f"az://t{uuid.uuid4().hex[:16]}/bronze"
+    lake = azure_lake(azurite, url)
+    src = tmp_path / "src"
+    counts = make_source(src)
+    landed = {x.landed.table: x.landed for x in land_source(validate_source(src), lake)}
+    # what an interrupted landing (or the old loader) could leave: a file without its
+    # manifest, and a 0-byte manifest
+    lake.container.upload_blob("bronze/customers/20990101T000000000000Z/Customers.csv", b"x")
+    lake.container.upload_blob("bronze/products/20990101T000000000000Z/_manifest.json", b"")
+    assert lake.landed("customers") == [landed["customers"]]
+    assert lake.landed("products") == [landed["products"]]
+    assert sorted(lake.clean_interrupted()) == [
+        "customers/20990101T000000000000Z/Customers.csv",
+        "products/20990101T000000000000Z/_manifest.json",
+    ]
+    # a landed blob deleted before its load: quarantined, the other eight load
+    lake.container.delete_blob(f"bronze/{landed['stores'].path}")
+    quarantined = []
+    DuckDBWarehouse(tmp_path / "c.duckdb").sync(
+        lake, on_quarantine=lambda lf, reason: quarantined.append((lf.path, reason))
+    )
+    assert quarantined == [(landed["stores"].path, "the file is gone from the lake")]
+    assert raw_counts(tmp_path / "c.duckdb") == {**counts, "stores": 0}
+    assert [q.reason for q in lake.quarantined("stores")] == ["the file is gone from the lake"]
+    assert lake.landed("stores") == []
