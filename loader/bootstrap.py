@@ -79,17 +79,18 @@ def inspect_file(path: Path, where: str, max_line: int = MAX_LINE_BYTES) -> File
             chunk = f.read(CHUNK)
             sha.update(chunk)
             md5.update(chunk)
-            data = pending + chunk
-            base = offset - len(pending)  # the file offset of data[0]
-            try:
-                _, used = decode(data, "strict", not chunk)
-            except UnicodeDecodeError as e:
-                at = base + e.start
-                line = lines + data.count(b"\n", 0, e.start) + 1
-                raise LoaderError(
-                    f"{where}: not UTF-8 text at line {line:,} (byte {at:,}): save it as UTF-8"
-                ) from e
-            pending = data[used:]
+            if pending or not chunk.isascii():  # ASCII is UTF-8: no need to decode it
+                data = pending + chunk
+                base = offset - len(pending)  # the file offset of data[0]
+                try:
+                    _, used = decode(data, "strict", not chunk)
+                except UnicodeDecodeError as e:
+                    at = base + e.start
+                    line = lines + data.count(b"\n", 0, e.start) + 1
+                    raise LoaderError(
+                        f"{where}: not UTF-8 text at line {line:,} (byte {at:,}): save it as UTF-8"
+                    ) from e
+                pending = data[used:]
             # A line over max_line bytes holds a whole aligned block of ``block`` bytes
             # with no line end: only those blocks are looked at (a few per chunk; a
             # block never straddles two chunks, since it divides CHUNK).

@@ -307,6 +307,10 @@ class LocalLake:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.url = str(root)
+        # (size, mtime in ns) of each file this object landed: the source's bytes were
+        # hashed just before the copy, so a load in the same run does not hash the copy
+        # again (a source changed in between is caught by its size only).
+        self.written: dict[str, tuple[int, int]] = {}
 
     def _load_dirs(self, table: str) -> list[Path]:
         base = self.root / table
@@ -384,8 +388,15 @@ class LocalLake:
             shutil.copyfile(source, tmp)
             pause_for_tests("copying")
             os.replace(tmp, load_dir / name)
+            st = os.stat(load_dir / name)
         except OSError as e:
             raise LoaderError(f"{name}: cannot land in the lake at {load_dir}: {e}") from e
+        if st.st_size != dig.bytes:
+            raise LoaderError(
+                f"{name}: {st.st_size:,} bytes landed in the lake at {load_dir}, the source "
+                f"has {dig.bytes:,}: the source changed while it was landed; run bootstrap again"
+            )
+        self.written[f"{table}/{load_id}/{name}"] = (st.st_size, st.st_mtime_ns)
         if progress:
             progress(dig.bytes, dig.bytes)
         landed = LandedFile(
