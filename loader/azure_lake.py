@@ -27,7 +27,7 @@ API version: the client uses the SDK's default (newest) service version; nothing
 pinned for the emulator. The tests run Azurite with ``--skipApiVersionCheck``, which
 accepts the newer ``x-ms-version``; every operation used here (Put Blob, Put Block,
 Put Block List, Get Blob, Get Blob Properties, List Blobs, Delete Blob, Create
-Container) is years older than any version either side speaks.
+Container, Lease Blob) is years older than any version either side speaks.
 
 Transient failures (connection refused or reset, timeouts, 408/429/5xx) are retried by
 the SDK's retry policy with the small, explicit settings below, so a storage outage ends
@@ -325,6 +325,15 @@ class AzureLake:
             self.container.upload_blob(name, landed.quarantine_record(reason), overwrite=True)
         except AzureError as e:
             self._fail(f"quarantining {landed.path}", e)
+
+    def release(self, landed: LandedFile) -> None:
+        name = self._name(landed.table, landed.load_id, QUARANTINE)
+        try:
+            self.container.delete_blob(name)
+        except ResourceNotFoundError:
+            pass
+        except AzureError as e:
+            self._fail(f"deleting {name}", e)
 
     def clean_interrupted(self) -> list[str]:
         """Delete the blobs of load folders without a readable manifest (a blob is

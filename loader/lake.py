@@ -288,6 +288,10 @@ class Lake(Protocol):
         :meth:`landed`, so nothing loads it again."""
         ...
 
+    def release(self, landed: LandedFile) -> None:
+        """Take a quarantined file back (its bytes are what landed again)."""
+        ...
+
     def clean_interrupted(self) -> list[str]:
         """Remove what interrupted landings left (load folders without a manifest,
         temporary files); return their paths. Only under :meth:`lock`."""
@@ -345,6 +349,9 @@ class LocalLake:
             write_atomic(load_dir / QUARANTINE, landed.quarantine_record(reason))
         except OSError as e:
             raise LoaderError(f"{landed.path}: cannot quarantine it in the lake: {e}") from e
+
+    def release(self, landed: LandedFile) -> None:
+        (self.root / landed.table / landed.load_id / QUARANTINE).unlink(missing_ok=True)
 
     def clean_interrupted(self) -> list[str]:
         from loader.contract import EXTRACTS

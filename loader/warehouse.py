@@ -672,12 +672,17 @@ class DuckDBWarehouse:
         quarantined and left out of the views (its records were loaded: the ledger keeps
         its row, with storage 'quarantined'). A file whose size and modification time
         are those of its load is taken as unchanged; one whose time alone moved (a
-        copy) is hashed, and its new time recorded when it still matches."""
+        copy) is hashed, and its new time recorded when it still matches. A file
+        quarantined here that is back, byte for byte, is taken back (its records return
+        to raw)."""
         rows = con.execute(
-            "select table_name, load_id, source_file, sha256, file_path, "
-            "file_bytes, file_mtime from raw._loads where storage = 'file' order by load_id"
+            "select table_name, load_id, source_file, sha256, file_path, file_bytes, "
+            "file_mtime, storage from raw._loads where storage in ('file', 'quarantined') "
+            "and file_path is not null order by load_id"
         ).fetchall()
-        for table, load_id, source_file, sha, path, size, mtime in rows:
+        for table, load_id, source_file, sha, path, size, mtime, storage in rows:
+            key = [table, load_id, source_file]
+            lf = LandedFile(table, load_id, source_file, sha, "", size or 0, "")
             try:
                 st = os.stat(path)
             except OSError:
@@ -685,23 +690,27 @@ class DuckDBWarehouse:
             else:
                 if size is not None and st.st_size != size:
                     reason = f"the file is {st.st_size:,} bytes, not the {size:,} loaded"
-                elif size is not None and int(st.st_mtime) == mtime:
+                elif storage == "file" and size is not None and int(st.st_mtime) == mtime:
                     continue
                 elif file_sha256(Path(path)) != sha:
                     reason = "its bytes no longer match the sha256 of its manifest"
-                else:
+                else:  # unchanged (a copy moved its time), or restored byte for byte
                     con.execute(
-                        "update raw._loads set file_bytes = ?, file_mtime = ? where "
-                        "table_name = ? and load_id = ? and source_file = ?",
-                        [st.st_size, int(st.st_mtime), table, load_id, source_file],
+                        "update raw._loads set storage = 'file', file_bytes = ?, "
+                        "file_mtime = ? where table_name = ? and load_id = ? and "
+                        "source_file = ?",
+                        [st.st_size, int(st.st_mtime), *key],
                     )
+                    if storage == "quarantined":
+                        lake.release(lf)
                     continue
+            if storage == "quarantined":
+                continue
             con.execute(
                 "update raw._loads set storage = 'quarantined' where table_name = ? and "
                 "load_id = ? and source_file = ?",
-                [table, load_id, source_file],
+                key,
             )
-            lf = LandedFile(table, load_id, source_file, sha, "", size or 0, "")
             lake.quarantine(lf, f"after its load: {reason}; its records left raw.{table}")
             if on_quarantine:
                 on_quarantine(lf, reason)

@@ -483,6 +483,13 @@ def test_a_truncated_landed_file_stops_a_read_and_verify_names_it(env, capsys):
     assert "quarantined (1 files" in status(env)
     p = run_cli(env, "verify")
     assert p.returncode == 0 and "verified 9 landed files" in p.stdout
+    # The file restored byte for byte: the next bootstrap takes it back.
+    path.write_bytes(data)
+    assert bootstrap(env, src) == 0
+    n = counts["online_transactions"]
+    assert raw_counts(env["db"]) == {**counts, "online_transactions": 2 * n}
+    assert "quarantined (0 files" in status(env)
+    assert run_cli(env, "verify").returncode == 0
 
 
 def test_a_same_size_change_is_caught_by_its_time_then_its_hash(env, capsys):
