@@ -335,7 +335,7 @@ class AzureLake:
         except AzureError as e:
             self._fail(f"deleting {name}", e)
 
-    def clean_interrupted(self) -> list[str]:
+    def clean_interrupted(self, dry_run: bool = False) -> list[str]:
         """Delete the blobs of load folders without a readable manifest (a blob is
         committed whole, so an interrupted upload leaves a whole file without its
         manifest, or uncommitted blocks that no listing shows and the service drops)."""
@@ -354,6 +354,9 @@ class AzureLake:
                     else [b for n, b in names.items() if n.endswith(PARTIAL)]
                 )
                 for b in doomed:
+                    if dry_run:
+                        removed.append(b[len(self.prefix) :])
+                        continue
                     try:
                         self.container.delete_blob(b)
                     except ResourceNotFoundError:

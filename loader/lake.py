@@ -292,9 +292,10 @@ class Lake(Protocol):
         """Take a quarantined file back (its bytes are what landed again)."""
         ...
 
-    def clean_interrupted(self) -> list[str]:
+    def clean_interrupted(self, dry_run: bool = False) -> list[str]:
         """Remove what interrupted landings left (load folders without a manifest,
-        temporary files); return their paths. Only under :meth:`lock`."""
+        temporary files); return their paths. Only under :meth:`lock`, unless
+        ``dry_run`` (list them, remove nothing)."""
         ...
 
     @contextmanager
@@ -353,7 +354,7 @@ class LocalLake:
     def release(self, landed: LandedFile) -> None:
         (self.root / landed.table / landed.load_id / QUARANTINE).unlink(missing_ok=True)
 
-    def clean_interrupted(self) -> list[str]:
+    def clean_interrupted(self, dry_run: bool = False) -> list[str]:
         from loader.contract import EXTRACTS
 
         removed = []
@@ -364,11 +365,13 @@ class LocalLake:
                     m.is_file() and LandedFile.from_manifest(e.table, load_dir.name, m.read_bytes())
                 )
                 if not complete:
-                    shutil.rmtree(load_dir, ignore_errors=True)
+                    if not dry_run:
+                        shutil.rmtree(load_dir, ignore_errors=True)
                     removed.append(f"{e.table}/{load_dir.name}/")
                     continue
                 for tmp in load_dir.glob("*" + PARTIAL):
-                    tmp.unlink(missing_ok=True)
+                    if not dry_run:
+                        tmp.unlink(missing_ok=True)
                     removed.append(f"{e.table}/{load_dir.name}/{tmp.name}")
         return removed
 

@@ -65,6 +65,14 @@ def status(lake_url: str, db: Path) -> Iterator[str]:
     yield f"quarantined ({len(quarantined)} files set aside; later loads go on without them)"
     for q in sorted(quarantined, key=lambda q: (q.landed.load_id, q.landed.table)):
         yield f"  {q.landed.load_id}  {q.landed.path}  since {q.quarantined_at}: {q.reason}"
+    leftovers = lake.clean_interrupted(dry_run=True)
+    yield ""
+    yield (
+        f"interrupted landings ({len(leftovers)} leftovers of a run that stopped while "
+        "landing: ignored, and removed by the next bootstrap)"
+    )
+    for path in leftovers:
+        yield f"  {path}"
 
 
 def verify(lake_url: str, out) -> list[str]:

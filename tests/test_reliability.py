@@ -242,7 +242,10 @@ def test_killed_while_copying_leaves_a_partial_file_that_the_next_run_removes(en
     kill_at(env, src, "copying")
     customers = [f for f in lake_files(env["lake"]) if f.startswith("customers/")]
     assert len(customers) == 1 and customers[0].endswith("/Customers.csv.partial")
-    assert "pending (0 landed files" in status(env)
+    out = status(env)
+    assert "pending (0 landed files" in out
+    assert "interrupted landings (1 leftovers" in out
+    assert f"  {customers[0].rsplit('/', 1)[0]}/\n" in out
 
     p = run_cli(env, "bootstrap", "--source", str(src))
     assert p.returncode == 0, p.stderr
@@ -256,6 +259,7 @@ def test_killed_while_copying_leaves_a_partial_file_that_the_next_run_removes(en
     assert len(lake_files(env["lake"])) == 18
     out = status(env)
     assert "loads (9 files loaded)" in out and "pending (0" in out and "quarantined (0" in out
+    assert "interrupted landings (0" in out and "no load is running" in out
 
 
 def test_killed_right_after_a_manifest_appears_the_next_run_lands_the_rest(env):
@@ -395,6 +399,7 @@ def test_a_second_run_waits_for_the_lock_then_says_so(env, monkeypatch):
     src = env["tmp"] / "src"
     make_source(src)
     with file_lock(env["lake"] / LOCK, "the test", 1):
+        assert "a load is running now" in status(env)
         p = run_cli(
             env, "bootstrap", "--source", str(src), env={**os.environ, "C360_LOCK_TIMEOUT": "0.5"}
         )
