@@ -372,6 +372,7 @@ def test_concurrent_bootstraps_serialize_and_account_for_every_record(tmp_path):
     started together on a fresh lake and warehouse, two different sources."""
     a, b = tmp_path / "a", tmp_path / "b"
     ca, cb = make_source(a), make_source(b, 1)
+    waited = 0  # rounds where one run saw the other holding the lock
     for round_ in range(3):
         env = {"lake": tmp_path / f"lake{round_}", "db": tmp_path / f"wh{round_}" / "c.duckdb"}
         cmd = [sys.executable, "-m", "loader", "bootstrap", "--lake", str(env["lake"])]
@@ -384,6 +385,7 @@ def test_concurrent_bootstraps_serialize_and_account_for_every_record(tmp_path):
         ]
         outs = [p.communicate(timeout=120) for p in procs]
         assert [p.returncode for p in procs] == [0, 0], outs
+        waited += any("another load is running on the lake" in err for _, err in outs)
         assert raw_counts(env["db"]) == {t: ca[t] + cb[t] for t in ca}
         loads = query(env["db"], "select table_name, load_id, records from raw._loads")
         assert len(loads) == 18 and len({lid for _, lid, _ in loads}) == 2
@@ -393,6 +395,7 @@ def test_concurrent_bootstraps_serialize_and_account_for_every_record(tmp_path):
                 f"select count(*), count(distinct (_load_id, _source_row)) from raw.{e.table}",
             ) == [(ca[e.table] + cb[e.table],) * 2]
             assert len(list((env["lake"] / e.table).iterdir())) == 2
+    assert waited >= 1  # the two runs did overlap
 
 
 def test_a_second_run_waits_for_the_lock_then_says_so(env, monkeypatch):
