@@ -54,7 +54,13 @@ def validate_source(source: Path) -> list[SourceFile]:
         path = find_file(source, e.file)
         if path is None:
             raise LoaderError(f"{e.file}: required file is missing from {source}")
-        files.append(SourceFile(e, path, read_header(path, e, where=e.file)))
+        try:
+            header = read_header(path, e, where=e.file)
+        except LoaderError:
+            # Not UTF-8 within the first block read: say where exactly, as for the rest.
+            inspect_file(path, path.name)
+            raise
+        files.append(SourceFile(e, path, header))
     return files
 
 

@@ -335,11 +335,18 @@ with its required columns (any order, any case). A missing file or column stops 
 command before anything changes, naming the file and the column. A column the
 contract does not know is reported and ignored.
 
-Each file lands as <table>/<load id>/<File>.csv; a file whose bytes are already in
-the lake is not landed again. The raw tables then load every landed file not loaded
-yet, all in one transaction: a failure part-way leaves them as they were. Records
-that cannot be split into the header's columns go to raw.malformed_records, kept for
-the audit.""",
+Every byte of every file is checked before anything lands (UTF-8 throughout, no
+line over 2,000,000 bytes); a refusal names the file, the line and the byte.
+
+Each file lands as <table>/<load id>/<File>.csv; a file whose bytes equal the latest
+landed file of its table is not landed again. The raw tables then load every landed
+file not loaded yet, all in one transaction: a failure part-way leaves them as they
+were. A landed file that cannot be loaded is quarantined with its reason and the
+others load (see `status`). Records that cannot be split into the header's columns go
+to raw.malformed_records, kept for the audit.
+
+One bootstrap runs at a time over a lake and a warehouse: another one waits for it,
+saying so, up to C360_LOCK_TIMEOUT seconds (default 600).""",
         epilog=ENVIRONMENT,
     )
     b.add_argument(

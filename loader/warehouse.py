@@ -737,6 +737,8 @@ class DuckDBWarehouse:
             if getattr(e, "lake_outage", False):
                 raise
             raise BadLandedFile(lf, str(e).removeprefix(where + ": ")) from e
+        except FileNotFoundError as e:
+            raise BadLandedFile(lf, "the file is gone from the lake") from e
         except OSError as e:
             raise BadLandedFile(lf, f"cannot read it: {e.strerror or e}") from e
 

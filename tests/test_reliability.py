@@ -613,3 +613,18 @@ def test_on_azure_leftovers_are_ignored_then_cleaned_and_a_gone_blob_is_quaranti
     assert raw_counts(tmp_path / "c.duckdb") == {**counts, "stores": 0}
     assert [q.reason for q in lake.quarantined("stores")] == ["the file is gone from the lake"]
     assert lake.landed("stores") == []
+
+
+def test_a_bad_byte_in_the_first_block_is_named_by_line_and_byte_too(env, capsys):
+    src = env["tmp"] / "src"
+    make_source(src)
+    path = src / "Products.csv"
+    data = path.read_bytes()
+    path.write_bytes(data + b"2,Caf\xe9,Food,1.00\n")
+    line = data.count(b"\n") + 1
+    capsys.readouterr()
+    assert bootstrap(env, src) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"error: Products.csv: not UTF-8 text at line {line} "
+        f"(byte {len(data) + 5}): save it as UTF-8"
+    )
