@@ -589,6 +589,7 @@ class DuckDBWarehouse:
         ``fail_after`` (tests only) raises after that many files, to prove that a
         failure part-way changes nothing.
         """
+        quarantined: set[tuple[str, str, str]] = set()
         while True:
             try:
                 return self._sync_once(
@@ -599,6 +600,9 @@ class DuckDBWarehouse:
                     on_quarantine=on_quarantine,
                 )
             except BadLandedFile as e:
+                if e.landed.key in quarantined:  # still listed: never loop on it
+                    raise
+                quarantined.add(e.landed.key)
                 lake.quarantine(e.landed, e.reason)
                 if on_quarantine:
                     on_quarantine(e.landed, e.reason)
