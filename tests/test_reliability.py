@@ -628,3 +628,34 @@ def test_a_bad_byte_in_the_first_block_is_named_by_line_and_byte_too(env, capsys
         f"error: Products.csv: not UTF-8 text at line {line} "
         f"(byte {len(data) + 5}): save it as UTF-8"
     )
+
+
+def test_dbt_build_stops_on_a_landed_file_changed_after_its_load(env):
+    """Case 8 through dbt: a full refresh used to rebuild silver from a truncated file
+    (182 -> 85 rows). Now the build stops at the first model reading it, naming it."""
+    from tests.warehouse_fixture import Warehouse
+
+    src = env["tmp"] / "src"
+    make_source(src)
+    assert bootstrap(env, src) == 0
+    d = next((env["lake"] / "online_transactions").iterdir())
+    path = d / "OnlineTransactions.csv"
+    data = path.read_bytes()
+    path.write_bytes(data[:-20])
+    wh = Warehouse(env["tmp"], src, env["db"])
+    p = wh.dbt(
+        "build",
+        "--full-refresh",
+        "--select",
+        "+int_online_transactions__classified",
+        "--exclude",
+        "test_type:data",
+    )
+    assert p.returncode == 1
+    assert (
+        f"the lake file online_transactions/{d.name}/OnlineTransactions.csv ({path}) changed "
+        f"after it was loaded (it was {len(data)} bytes)"
+    ) in p.stdout
+    assert "ERROR creating sql incremental model main.int_online_transactions__classified" in (
+        p.stdout
+    )
