@@ -366,13 +366,34 @@ class AzureLake:
                     removed.append(b[len(self.prefix) :])
         return removed
 
-    LEASE_SECONDS = 60  # a killed holder's lease ends by itself after this
-    RENEW_SECONDS = 15
+    def lock_held(self) -> bool:
+        """Whether a lease is held on the lock blob now (a load is running, or one was
+        killed less than a lease ago)."""
+        try:
+            props = self.container.get_blob_client(self._name(LOCK)).get_blob_properties()
+        except ResourceNotFoundError:
+            return False
+        except AzureError as e:
+            self._fail(f"reading {self._name(LOCK)}", e)
+        return props.lease.state == "leased"
+
+    @staticmethod
+    def lease_seconds() -> int:
+        """How long the lock's lease lasts without renewal: how long a killed holder
+        blocks the next run (60 s; C360_LEASE_SECONDS, 15 to 60, shortens it)."""
+        try:
+            seconds = int(os.environ.get("C360_LEASE_SECONDS") or 60)
+        except ValueError as e:
+            raise LoaderError("C360_LEASE_SECONDS must be 15 to 60 (seconds)") from e
+        if not 15 <= seconds <= 60:
+            raise LoaderError("C360_LEASE_SECONDS must be 15 to 60 (seconds)")
+        return seconds
 
     @contextmanager
     def lock(self, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
-        """A lease on the blob ``<prefix>_lock``, renewed every 15 s by a thread while the
-        context lasts. A killed holder stops renewing: its lease ends within 60 s."""
+        """A lease on the blob ``<prefix>_lock``, renewed by a thread every quarter of its
+        duration while the context lasts. A killed holder stops renewing: its lease ends
+        within :meth:`lease_seconds` (60 s)."""
         self._ensure_container()
         blob = self.container.get_blob_client(self._name(LOCK))
         try:
@@ -384,11 +405,12 @@ class AzureLake:
                 self._fail(f"creating the lock {blob.blob_name}", e)
         except AzureError as e:
             self._fail(f"creating the lock {blob.blob_name}", e)
+        lease_seconds = self.lease_seconds()
         deadline = time.monotonic() + timeout
         waited = False
         while True:
             try:
-                lease = blob.acquire_lease(lease_duration=self.LEASE_SECONDS)
+                lease = blob.acquire_lease(lease_duration=lease_seconds)
                 break
             except HttpResponseError as e:
                 if e.status_code != 409:
@@ -407,7 +429,7 @@ class AzureLake:
         stop = threading.Event()
 
         def renew() -> None:
-            while not stop.wait(self.RENEW_SECONDS):
+            while not stop.wait(lease_seconds / 4):
                 try:
                     lease.renew()
                 except AzureError:

@@ -298,6 +298,10 @@ class Lake(Protocol):
         ``dry_run`` (list them, remove nothing)."""
         ...
 
+    def lock_held(self) -> bool:
+        """Whether another run holds the lake's lock now."""
+        ...
+
     @contextmanager
     def lock(self, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
         """Hold the lake's lock for as long as the context lasts: one load at a time.
@@ -374,6 +378,9 @@ class LocalLake:
                         tmp.unlink(missing_ok=True)
                     removed.append(f"{e.table}/{load_dir.name}/{tmp.name}")
         return removed
+
+    def lock_held(self) -> bool:
+        return is_locked(self.root / LOCK)
 
     @contextmanager
     def lock(self, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from loader.contract import EXTRACTS
 from loader.errors import BadLandedFile, LoaderError
-from loader.lake import LOCK, LandedFile, LocalLake, is_locked, open_lake
+from loader.lake import LandedFile, open_lake
 
 
 def _ledger(db: Path) -> tuple[list[tuple], str | None]:
@@ -40,9 +40,7 @@ def status(lake_url: str, db: Path) -> Iterator[str]:
     lake = open_lake(lake_url)
     yield f"lake: {lake.url}"
     yield f"warehouse: {db}"
-    if isinstance(lake, LocalLake):
-        running = is_locked(lake.root / LOCK)
-        yield "a load is running now" if running else "no load is running"
+    yield "a load is running now" if lake.lock_held() else "no load is running"
     rows, problem = _ledger(db)
     done = {(t, lid, f) for t, lid, f, *_ in rows}
     yield ""

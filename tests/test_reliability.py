@@ -210,14 +210,14 @@ def test_a_record_over_2_mb_on_several_lines_loads_through_python(env):
 # --- case 3: a kill at any point leaves nothing a later run misreads -----------------------
 
 
-def kill_at(env: dict[str, Path], source: Path, point: str) -> None:
+def kill_at(env: dict[str, Path], source: Path, point: str, environ=None) -> None:
     """Start a bootstrap, wait until it says it paused at ``point``, SIGKILL it."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "loader", "bootstrap", "--source", str(source)]
         + ["--lake", str(env["lake"]), "--duckdb", str(env["db"]), "--quiet"],
         stderr=subprocess.PIPE,
         cwd=REPO,
-        env={**os.environ, "C360_TEST_PAUSE_AT": point},
+        env={**(environ or os.environ), "C360_TEST_PAUSE_AT": point},
     )
     try:
         deadline = time.monotonic() + 60
@@ -659,3 +659,36 @@ def test_dbt_build_stops_on_a_landed_file_changed_after_its_load(env):
     assert "ERROR creating sql incremental model main.int_online_transactions__classified" in (
         p.stdout
     )
+
+
+def test_on_azure_a_killed_bootstrap_holds_the_lease_until_it_ends_then_the_next_run_goes_on(
+    azurite, tmp_path
+):
+    """SIGKILL right after a manifest on Azure: the killed run's lease on the lock blob
+    is not released; the next bootstrap says another load is running, waits for the
+    lease to end (C360_LEASE_SECONDS=15 here; 60 by default), then lands the rest."""
+    import uuid
+
+    from tests.azurite import azure_env
+
+    url = f"az://t{uuid.uuid4().hex[:16]}/bronze"
+    env = {"lake": url, "db": tmp_path / "c.duckdb"}
+    environ = {**azure_env(azurite), "C360_LEASE_SECONDS": "15"}
+    src = tmp_path / "src"
+    counts = make_source(src)
+    kill_at(env, src, "manifest", environ)
+    lake = azure_lake(azurite, url)
+    assert lake.lock_held()
+    assert [lf.table for e in EXTRACTS for lf in lake.landed(e.table)] == ["customers"]
+    p = run_cli(env, "status", env=environ)
+    assert "a load is running now" in p.stdout and "pending (1 landed files" in p.stdout
+
+    t0 = time.monotonic()
+    p = run_cli(env, "bootstrap", "--source", str(src), env=environ)
+    assert p.returncode == 0, p.stderr
+    assert time.monotonic() - t0 < 30
+    assert p.stderr.startswith(
+        f"warning: another load is running on the lake at {url} (the lease on _lock): waiting"
+    )
+    assert raw_counts(tmp_path / "c.duckdb") == counts
+    assert not lake.lock_held()
