@@ -27,7 +27,7 @@ API version: the client uses the SDK's default (newest) service version; nothing
 pinned for the emulator. The tests run Azurite with ``--skipApiVersionCheck``, which
 accepts the newer ``x-ms-version``; every operation used here (Put Blob, Put Block,
 Put Block List, Get Blob, Get Blob Properties, List Blobs, Delete Blob, Create
-Container) is years older than any version either side speaks.
+Container, Lease Blob) is years older than any version either side speaks.
 
 Transient failures (connection refused or reset, timeouts, 408/429/5xx) are retried by
 the SDK's retry policy with the small, explicit settings below, so a storage outage ends
@@ -41,7 +41,9 @@ import hashlib
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,8 +68,18 @@ from azure.storage.blob import (
     ExponentialRetry,
 )
 
-from loader.errors import LoaderError
-from loader.lake import MANIFEST, FileDigest, LandedFile, Progress
+from loader.errors import BadLandedFile, LoaderError
+from loader.lake import (
+    LOCK,
+    MANIFEST,
+    PARTIAL,
+    QUARANTINE,
+    FileDigest,
+    LandedFile,
+    Progress,
+    Quarantined,
+    pause_for_tests,
+)
 
 ENV_CONNECTION_STRING = "AZURE_STORAGE_CONNECTION_STRING"
 ENV_ACCOUNT_URL = "AZURE_STORAGE_ACCOUNT_URL"
@@ -237,7 +249,9 @@ class AzureLake:
             msg = f"{where} answered {e.status_code} while {doing}: {_reason(e)}"
         else:
             msg = f"{where}: {doing} failed: {_reason(e)}"
-        raise LoaderError(msg.replace("\n", " ")) from e
+        err = LoaderError(msg.replace("\n", " "))
+        err.lake_outage = True  # type: ignore[attr-defined]  # not the file's fault: no quarantine
+        raise err from e
 
     # --- the lake --------------------------------------------------------------------------
 
@@ -261,27 +275,192 @@ class AzureLake:
             self._fail(f"creating the container {self.container.container_name}", e)
         self._container_ready = True
 
-    def landed(self, table: str) -> list[LandedFile]:
-        """Every completely landed file of ``table``: each load folder with a manifest."""
+    def _load_blobs(self, table: str) -> dict[str, dict[str, str]]:
+        """{load id: {file name in the load folder: blob name}} of ``table``."""
         base = self._name(table) + "/"
-        out = []
+        out: dict[str, dict[str, str]] = {}
         try:
-            manifests = sorted(
-                b.name
-                for b in self.container.list_blobs(name_starts_with=base)
-                if b.name.count("/", len(base)) == 1 and b.name.endswith("/" + MANIFEST)
-            )
-            for name in manifests:
-                load_id = name[len(base) :].split("/", 1)[0]
-                data = self.container.download_blob(name).readall()
-                out.append(LandedFile.from_manifest(table, load_id, data))
+            for b in self.container.list_blobs(name_starts_with=base):
+                rest = b.name[len(base) :]
+                if rest.count("/") == 1:
+                    load_id, name = rest.split("/")
+                    out.setdefault(load_id, {})[name] = b.name
         except ResourceNotFoundError as e:
             if getattr(e, "error_code", None) == "ContainerNotFound":
-                return []
+                return {}
             self._fail(f"listing {base}", e)
         except AzureError as e:
             self._fail(f"listing {base}", e)
+        return dict(sorted(out.items()))
+
+    def _read(self, name: str) -> bytes:
+        try:
+            return self.container.download_blob(name).readall()
+        except AzureError as e:
+            self._fail(f"reading {name}", e)
+
+    def landed(self, table: str) -> list[LandedFile]:
+        """Every completely landed file of ``table``: each load folder with a readable
+        manifest, and not quarantined."""
+        out = []
+        for load_id, names in self._load_blobs(table).items():
+            if MANIFEST in names and QUARANTINE not in names:
+                lf = LandedFile.from_manifest(table, load_id, self._read(names[MANIFEST]))
+                if lf is not None:
+                    out.append(lf)
         return out
+
+    def quarantined(self, table: str) -> list[Quarantined]:
+        out = []
+        for load_id, names in self._load_blobs(table).items():
+            if QUARANTINE in names:
+                rec = Quarantined.from_record(table, load_id, self._read(names[QUARANTINE]))
+                if rec is not None:
+                    out.append(rec)
+        return out
+
+    def quarantine(self, landed: LandedFile, reason: str) -> None:
+        name = self._name(landed.table, landed.load_id, QUARANTINE)
+        try:
+            self.container.upload_blob(name, landed.quarantine_record(reason), overwrite=True)
+        except AzureError as e:
+            self._fail(f"quarantining {landed.path}", e)
+
+    def release(self, landed: LandedFile) -> None:
+        name = self._name(landed.table, landed.load_id, QUARANTINE)
+        try:
+            self.container.delete_blob(name)
+        except ResourceNotFoundError:
+            pass
+        except AzureError as e:
+            self._fail(f"deleting {name}", e)
+
+    def clean_interrupted(self, dry_run: bool = False) -> list[str]:
+        """Delete the blobs of load folders without a readable manifest (a blob is
+        committed whole, so an interrupted upload leaves a whole file without its
+        manifest, or uncommitted blocks that no listing shows and the service drops)."""
+        from loader.contract import EXTRACTS
+
+        removed = []
+        for e in EXTRACTS:
+            for load_id, names in self._load_blobs(e.table).items():
+                complete = QUARANTINE in names or (
+                    MANIFEST in names
+                    and LandedFile.from_manifest(e.table, load_id, self._read(names[MANIFEST]))
+                )
+                doomed = (
+                    list(names.values())
+                    if not complete
+                    else [b for n, b in names.items() if n.endswith(PARTIAL)]
+                )
+                for b in doomed:
+                    if dry_run:
+                        removed.append(b[len(self.prefix) :])
+                        continue
+                    try:
+                        self.container.delete_blob(b)
+                    except ResourceNotFoundError:
+                        pass
+                    except AzureError as err:
+                        self._fail(f"deleting {b}", err)
+                    removed.append(b[len(self.prefix) :])
+        return removed
+
+    def lock_held(self) -> bool:
+        """Whether a lease is held on the lock blob now (a load is running, or one was
+        killed less than a lease ago)."""
+        try:
+            props = self.container.get_blob_client(self._name(LOCK)).get_blob_properties()
+        except ResourceNotFoundError:
+            return False
+        except AzureError as e:
+            self._fail(f"reading {self._name(LOCK)}", e)
+        return props.lease.state == "leased"
+
+    @staticmethod
+    def lease_seconds() -> int:
+        """How long the lock's lease lasts without renewal: how long a killed holder
+        blocks the next run (60 s; C360_LEASE_SECONDS, 15 to 60, shortens it)."""
+        try:
+            seconds = int(os.environ.get("C360_LEASE_SECONDS") or 60)
+        except ValueError as e:
+            raise LoaderError("C360_LEASE_SECONDS must be 15 to 60 (seconds)") from e
+        if not 15 <= seconds <= 60:
+            raise LoaderError("C360_LEASE_SECONDS must be 15 to 60 (seconds)")
+        return seconds
+
+    @contextmanager
+    def lock(self, timeout: float, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+        """A lease on the blob ``<prefix>_lock``, renewed by a thread every quarter of its
+        duration while the context lasts. A killed holder stops renewing: its lease ends
+        within :meth:`lease_seconds` (60 s)."""
+        self._ensure_container()
+        blob = self.container.get_blob_client(self._name(LOCK))
+        try:
+            blob.upload_blob(b"", overwrite=False)
+        except ResourceExistsError:
+            pass
+        except HttpResponseError as e:
+            if e.status_code not in (409, 412):  # exists, maybe leased by another run
+                self._fail(f"creating the lock {blob.blob_name}", e)
+        except AzureError as e:
+            self._fail(f"creating the lock {blob.blob_name}", e)
+        lease_seconds = self.lease_seconds()
+        deadline = time.monotonic() + timeout
+        waited = False
+        while True:
+            try:
+                lease = blob.acquire_lease(lease_duration=lease_seconds)
+                break
+            except HttpResponseError as e:
+                if e.status_code != 409:
+                    self._fail(f"taking the lock {blob.blob_name}", e)
+                where = f"another load is running on the lake at {self.url} (the lease on {LOCK})"
+                if time.monotonic() >= deadline:
+                    raise LoaderError(
+                        f"{where}; gave up waiting after {timeout:g}s (C360_LOCK_TIMEOUT)"
+                    ) from None
+                if not waited and on_wait:
+                    on_wait(where)
+                waited = True
+                time.sleep(1.0)
+            except AzureError as e:
+                self._fail(f"taking the lock {blob.blob_name}", e)
+        stop = threading.Event()
+
+        def renew() -> None:
+            while not stop.wait(lease_seconds / 4):
+                try:
+                    lease.renew()
+                except AzureError:
+                    pass  # retried at the next tick; the lease lasts 60 s
+
+        keeper = threading.Thread(target=renew, name="c360-lease", daemon=True)
+        keeper.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            keeper.join()
+            try:
+                lease.release()
+            except AzureError:
+                pass  # it ends by itself within LEASE_SECONDS
+
+    def not_a_lake(self) -> str | None:
+        from loader.contract import EXTRACTS
+
+        tables = {e.table for e in EXTRACTS}
+        try:
+            for b in self.container.list_blobs(name_starts_with=self.prefix):
+                first = b.name[len(self.prefix) :].split("/", 1)[0]
+                if not first.startswith("_") and first not in tables:
+                    return f"{b.name} is not something the loader writes"
+        except ResourceNotFoundError:
+            return None
+        except AzureError as e:
+            self._fail(f"listing {self.prefix or 'the container'}", e)
+        return None
 
     def land(
         self,
@@ -346,6 +525,7 @@ class AzureLake:
             )
         except AzureError as e:
             self._fail(f"writing the manifest of {blob_name}", e)
+        pause_for_tests("manifest")
         return landed
 
     @contextmanager
@@ -362,12 +542,17 @@ class AzureLake:
                     for chunk in stream.chunks():
                         sha.update(chunk)
                         f.write(chunk)
+            except ResourceNotFoundError as e:
+                if getattr(e, "error_code", None) == "BlobNotFound":
+                    raise BadLandedFile(landed, "the file is gone from the lake") from e
+                self._fail(f"reading {blob_name}", e)
             except AzureError as e:
                 self._fail(f"reading {blob_name}", e)
             if sha.hexdigest() != landed.sha256:
-                raise LoaderError(
-                    f"{blob_name} in the lake at {self.url} does not match its "
-                    "manifest's sha256: the lake was changed outside the loader"
+                raise BadLandedFile(
+                    landed,
+                    f"{blob_name} in the lake at {self.url} does not match its manifest's "
+                    "sha256: the lake was changed outside the loader",
                 )
             yield path
 
@@ -379,7 +564,11 @@ class AzureLake:
         """Delete every blob under the prefix, deepest first (on ADLS Gen2 a directory
         goes only once it is empty)."""
         try:
-            names = [b.name for b in self.container.list_blobs(name_starts_with=self.prefix)]
+            names = [
+                b.name
+                for b in self.container.list_blobs(name_starts_with=self.prefix)
+                if b.name != self._name(LOCK)
+            ]
             for n in sorted(names, reverse=True):
                 try:
                     self.container.delete_blob(n)

@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 from loader import __version__
@@ -100,8 +101,8 @@ class Console:
 
 
 def cmd_bootstrap(args: argparse.Namespace) -> int:
-    from loader.bootstrap import land_source, validate_source
-    from loader.lake import open_lake
+    from loader.bootstrap import validate_source
+    from loader.lake import file_lock, lock_timeout, open_lake
     from loader.records import shown
     from loader.warehouse import DuckDBWarehouse
 
@@ -125,6 +126,39 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
             out.warn(
                 f"{shown(sf.path.name)}: column(s) {extra} are not in the contract and are ignored"
             )
+    # One load at a time over the lake and the warehouse: the lake's lock (a lock file,
+    # or a blob lease on Azure), then, for DuckDB, a lock file beside the warehouse.
+    timeout = lock_timeout()
+
+    def waiting(busy: str) -> None:
+        out.warn(f"{busy}: waiting for it to end (up to {timeout:g}s, C360_LOCK_TIMEOUT)")
+
+    with ExitStack() as held:
+        held.enter_context(lake.lock(timeout, waiting))
+        if target == "duckdb":
+            held.enter_context(
+                file_lock(warehouse_lock_path(warehouse.path), where, timeout, waiting)
+            )
+        return _bootstrap_locked(out, source, files, lake, warehouse, where)
+
+
+def warehouse_lock_path(db: Path) -> Path:
+    return db.with_name(db.name + ".lock")
+
+
+def _bootstrap_locked(out, source, files, lake, warehouse, where) -> int:
+    from loader.bootstrap import land_source
+
+    def on_quarantine(lf, reason):
+        out.warn(
+            f"{lf.path} quarantined: {reason}; later loads go on without it "
+            "(python -m loader status lists it)"
+        )
+
+    for path in lake.clean_interrupted():
+        out.line(f"removed what an interrupted landing left in the lake: {path}")
+    if hasattr(warehouse, "check_landed"):  # before landing: see DuckDBWarehouse.check_landed
+        warehouse.check_landed(lake, on_quarantine)
     out.line(f"landing {source} in the lake at {lake.url}")
 
     def on_land(sf, dig, new):
@@ -142,7 +176,10 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
         out.progress(f"  {lf.table}: {lf.path}: {n:,} records")
 
     t0 = time.perf_counter()
-    results = warehouse.sync(lake, on_file=on_file)
+    if on_quarantine_supported(warehouse):
+        results = warehouse.sync(lake, on_file=on_file, on_quarantine=on_quarantine)
+    else:
+        results = warehouse.sync(lake, on_file=on_file)
     out.line("")
     out.line(f"{'raw table':<34} {'files':>5} {'records':>12} {'malformed':>10} {'seconds':>8}")
     for r in results:
@@ -156,6 +193,12 @@ def cmd_bootstrap(args: argparse.Namespace) -> int:
         else "raw tables already hold every landed file: nothing new to load"
     )
     return 0
+
+
+def on_quarantine_supported(warehouse) -> bool:
+    import inspect
+
+    return "on_quarantine" in inspect.signature(warehouse.sync).parameters
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
@@ -178,21 +221,54 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
-    from loader.lake import open_lake
+    from loader.lake import lock_timeout, open_lake
     from loader.warehouse import DuckDBWarehouse
 
     lake = open_lake(_settings_lake(args))
     warehouse = DuckDBWarehouse(_settings_duckdb(args))
+    why_not = lake.not_a_lake()
+    if why_not:
+        raise LoaderError(
+            f"{lake.url} does not look like a lake ({why_not}): reset deletes nothing; "
+            "check C360_LAKE or --lake"
+        )
     if not args.yes:
         raise LoaderError(
             f"reset deletes every file of the lake at {lake.url} and the "
             f"warehouse {warehouse.path}: run again with --yes to do it"
         )
     warehouse.refuse_other_files()  # before anything is deleted
-    lake.reset()
-    warehouse.reset()
-    print(f"emptied the lake at {lake.url} and deleted {warehouse.path}")
+    with lake.lock(lock_timeout()):
+        lake.reset()
+        had_warehouse = warehouse.path.exists()
+        warehouse.reset()
+        warehouse_lock_path(warehouse.path).unlink(missing_ok=True)
+    print(
+        f"emptied the lake at {lake.url} and "
+        + (
+            f"deleted {warehouse.path}"
+            if had_warehouse
+            else f"found no warehouse at {warehouse.path}"
+        )
+    )
     return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from loader.status import status
+
+    lake_url = _settings_lake(args)
+    db = _settings_duckdb(args)
+    for line in status(lake_url, db):
+        print(line)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from loader.status import verify
+
+    bad = verify(_settings_lake(args), Console(args.quiet))
+    return 1 if bad else 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -304,11 +380,18 @@ with its required columns (any order, any case). A missing file or column stops 
 command before anything changes, naming the file and the column. A column the
 contract does not know is reported and ignored.
 
-Each file lands as <table>/<load id>/<File>.csv; a file whose bytes are already in
-the lake is not landed again. The raw tables then load every landed file not loaded
-yet, all in one transaction: a failure part-way leaves them as they were. Records
-that cannot be split into the header's columns go to raw.malformed_records, kept for
-the audit.""",
+Every byte of every file is checked before anything lands (UTF-8 throughout, no
+line over 2,000,000 bytes); a refusal names the file, the line and the byte.
+
+Each file lands as <table>/<load id>/<File>.csv; a file whose bytes equal the latest
+landed file of its table is not landed again. The raw tables then load every landed
+file not loaded yet, all in one transaction: a failure part-way leaves them as they
+were. A landed file that cannot be loaded is quarantined with its reason and the
+others load (see `status`). Records that cannot be split into the header's columns go
+to raw.malformed_records, kept for the audit.
+
+One bootstrap runs at a time over a lake and a warehouse: another one waits for it,
+saying so, up to C360_LOCK_TIMEOUT seconds (default 600).""",
         epilog=ENVIRONMENT,
     )
     b.add_argument(
@@ -357,7 +440,9 @@ the scale multiplies every table. Rows stream to disk in bounded memory.""",
         "reset",
         help="start over: empty the lake and delete the warehouse",
         description="Delete every file of the lake and the DuckDB warehouse file, so that "
-        "the next bootstrap starts from nothing. Asks for --yes.",
+        "the next bootstrap starts from nothing. Asks for --yes. Refuses a folder that "
+        "holds anything the loader does not write (a lake holds only the nine tables' "
+        "folders and the loader's own _-prefixed entries), and waits for a running load.",
     )
     r.add_argument("--yes", action="store_true", help="really delete")
     common(r)
@@ -419,6 +504,32 @@ long traceback; here the answer is one line (or, with --wait, a wait for it)."""
     d.add_argument("--debug", action="store_true", help="show a traceback on error")
     d.add_argument("dbt_args", nargs=argparse.REMAINDER, help="dbt's command and arguments")
     d.set_defaults(func=cmd_dbt)
+
+    st = sub.add_parser(
+        "status",
+        help="list the loads, the landed files not loaded yet and the quarantined ones",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="""\
+Say what the lake and the warehouse hold: whether a load is running; every load of
+the ledger (raw._loads: table, load id, file, records, malformed records, storage);
+every landed file not loaded yet (pending: the next bootstrap loads it); and every
+quarantined file with its reason (a landed file that could not be loaded, or that
+was gone or changed after its load: later loads go on without it).""",
+        epilog=ENVIRONMENT,
+    )
+    common(st)
+    st.set_defaults(func=cmd_status)
+
+    v = sub.add_parser(
+        "verify",
+        help="check every landed file of the lake against its manifest",
+        description="Hash every landed file of the lake (sha256, and its size) and compare "
+        "it with its manifest. Prints each file that differs or is gone, naming it, and "
+        "exits 1 if there is one. Bronze is immutable: a bootstrap quarantines such a "
+        "file, and a raw view refuses to read a file changed after its load.",
+    )
+    common(v)
+    v.set_defaults(func=cmd_verify)
 
     w = sub.add_parser(
         "where",

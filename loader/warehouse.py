@@ -34,7 +34,9 @@ Nothing read from a file is ever spliced into SQL: table and column names come f
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -48,8 +50,9 @@ import duckdb
 
 from loader import two_workers
 from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
-from loader.errors import LoaderError
-from loader.lake import Lake, LandedFile
+from loader.errors import BadLandedFile, LoaderError
+from loader.lake import CHUNK as READ_CHUNK
+from loader.lake import Lake, LandedFile, pause_for_tests
 from loader.records import LineTally, Malformed, count_lines, read_header, split_records
 
 SCHEMAS = ("raw", "silver", "gold", "audit")
@@ -119,17 +122,23 @@ LOADS_DDL = (
     "source_file varchar, lake_path varchar, sha256 varchar, records bigint, "
     "malformed bigint, loaded_at timestamp, storage varchar, file_path varchar, "
     "header_positions varchar, header_width integer, physical_lines bigint, "
-    "other_lines bigint, primary key (table_name, load_id, source_file))"
+    "other_lines bigint, file_bytes bigint, file_mtime bigint, "
+    "primary key (table_name, load_id, source_file))"
 )
-# A ledger made before the line counts existed gains them (NULL for its earlier rows).
+# Added later, so a ledger made before gains them (NULL for its earlier rows): the line
+# counts of a file (physical_lines, other_lines: the accounting test's line check), and
+# the size and modification time (whole seconds) of a file read in place, as checked at
+# its load (file_bytes, file_mtime: the raw view checks both before it reads the file; a
+# sync checks them and hashes a file whose size or time moved).
 LOADS_UPGRADE = tuple(
     f"alter table raw._loads add column if not exists {c} bigint"
-    for c in ("physical_lines", "other_lines")
+    for c in ("physical_lines", "other_lines", "file_bytes", "file_mtime")
 )
 LOADS_INSERT = (
     "insert into raw._loads (table_name, load_id, source_file, lake_path, sha256, records, "
     "malformed, loaded_at, storage, file_path, header_positions, header_width, "
-    "physical_lines, other_lines) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    "physical_lines, other_lines, file_bytes, file_mtime) "
+    "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -155,6 +164,9 @@ class FileRead:
     load_id: str
     loaded_at: datetime
     lake_path: str
+    # What the file must still be before the raw view reads it (None: not checked).
+    file_bytes: int | None = None
+    file_mtime: int | None = None
 
     def _lineage_columns(self) -> list[tuple[str, str]]:
         """(lineage column, its expression) for a record of this file."""
@@ -186,7 +198,28 @@ class FileRead:
             f"nullif(c{p}, '') as {_q(c)}"
             for p, c in zip(self.positions, self.extract.column_names, strict=True)
         )
-        return f"select {cols}, {self._lineage()} from {self.source} where {self.complete}"
+        return (
+            f"select {cols}, {self._lineage()} from {self.source} where {self.complete}"
+            + self._unchanged()
+        )
+
+    def _unchanged(self) -> str:
+        """A condition that stops any query reading this file once its size or its
+        modification time differs from the load's (read_blob reads only the file's
+        metadata here), with an error naming it. Bronze is immutable: see
+        docs/ARCHITECTURE.md for what this guarantees and what ``loader verify`` adds."""
+        if self.file_bytes is None or self.file_mtime is None:
+            return ""
+        message = (
+            f"the lake file {self.lake_path} ({self.path}) changed after it was loaded "
+            f"(it was {self.file_bytes} bytes): bronze is immutable; run "
+            "python -m loader verify, then python -m loader bootstrap"
+        )
+        return (
+            f" and (select case when size = {int(self.file_bytes)} and "
+            f"epoch(last_modified) = {int(self.file_mtime)} then true else "
+            f"error({_lit(message)}) end from read_blob({_lit(self.path)}))"
+        )
 
     def _malformed_columns(self) -> list[tuple[str, str]]:
         """(column of raw.malformed_records, its expression) for a malformed record. Its
@@ -337,6 +370,16 @@ def _white_space_at_a_quote(m, start: int) -> bool:
 
 
 FileProgress = Callable[[LandedFile, int], None]  # (file, records so far)
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in chunks (hashlib releases the GIL)."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(READ_CHUNK):
+            sha.update(chunk)
+    return sha.hexdigest()
+
 
 MALFORMED_JSON = (
     "[{" + ", ".join(f'"{name}": "{type_.upper()}"' for name, type_ in MALFORMED_TYPES) + "}]"
@@ -591,13 +634,47 @@ class DuckDBWarehouse:
         *,
         on_file: FileProgress | None = None,
         on_done: Callable[[TableLoad], None] | None = None,
+        on_quarantine: Callable[[LandedFile, str], None] | None = None,
         fail_after: int | None = None,
     ) -> list[TableLoad]:
         """Load every landed file not yet in ``raw._loads``, in one transaction.
 
+        A landed file that cannot be loaded (gone, changed since it landed, unreadable)
+        is quarantined in the lake with its reason (``on_quarantine`` is told), the
+        transaction is rolled back, and the sync starts again without it: one bad file
+        never stops the others, nor later loads. The files read in place that earlier
+        syncs loaded are checked first (:meth:`_check_files_read_in_place`).
+
         ``fail_after`` (tests only) raises after that many files, to prove that a
         failure part-way changes nothing.
         """
+        quarantined: set[tuple[str, str, str]] = set()
+        while True:
+            try:
+                return self._sync_once(
+                    lake,
+                    on_file=on_file,
+                    on_done=on_done,
+                    fail_after=fail_after,
+                    on_quarantine=on_quarantine,
+                )
+            except BadLandedFile as e:
+                if e.landed.key in quarantined:  # still listed: never loop on it
+                    raise
+                quarantined.add(e.landed.key)
+                lake.quarantine(e.landed, e.reason)
+                if on_quarantine:
+                    on_quarantine(e.landed, e.reason)
+
+    def _sync_once(
+        self,
+        lake: Lake,
+        *,
+        on_file: FileProgress | None,
+        on_done: Callable[[TableLoad], None] | None,
+        on_quarantine: Callable[[LandedFile, str], None] | None,
+        fail_after: int | None,
+    ) -> list[TableLoad]:
         con = self.connect()
         try:
             self.ensure_schema(con)
@@ -605,6 +682,7 @@ class DuckDBWarehouse:
             loaded_at = datetime.now(UTC).replace(tzinfo=None)
             con.execute("begin transaction")
             try:
+                self._check_files_read_in_place(con, lake, on_quarantine)
                 with (
                     tempfile.TemporaryDirectory(prefix="c360-raw-") as tmp,
                     ScanAhead(lake, pending, loaded_at) as ahead,
@@ -626,6 +704,80 @@ class DuckDBWarehouse:
         finally:
             con.close()
 
+    def check_landed(
+        self, lake: Lake, on_quarantine: Callable[[LandedFile, str], None] | None = None
+    ) -> None:
+        """:meth:`_check_files_read_in_place`, committed on its own: a bootstrap runs it
+        before landing, so that a delivery equal to a quarantined file lands anew."""
+        if not self.path.exists():
+            return
+        con = self.connect()
+        try:
+            self.ensure_schema(con)
+            con.execute("begin transaction")
+            try:
+                self._check_files_read_in_place(con, lake, on_quarantine)
+                con.execute("commit")
+            except BaseException:
+                con.execute("rollback")
+                raise
+        finally:
+            con.close()
+
+    def _check_files_read_in_place(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        lake: Lake,
+        on_quarantine: Callable[[LandedFile, str], None] | None,
+    ) -> None:
+        """Every landed file a raw view reads in place must still be what was loaded: a
+        file that is gone, or whose bytes no longer hash to its manifest's sha256, is
+        quarantined and left out of the views (its records were loaded: the ledger keeps
+        its row, with storage 'quarantined'). A file whose size and modification time
+        are those of its load is taken as unchanged; one whose time alone moved (a
+        copy) is hashed, and its new time recorded when it still matches. A file
+        quarantined here that is back, byte for byte, is taken back (its records return
+        to raw)."""
+        rows = con.execute(
+            "select table_name, load_id, source_file, sha256, file_path, file_bytes, "
+            "file_mtime, storage from raw._loads where storage in ('file', 'quarantined') "
+            "and file_path is not null order by load_id"
+        ).fetchall()
+        for table, load_id, source_file, sha, path, size, mtime, storage in rows:
+            key = [table, load_id, source_file]
+            lf = LandedFile(table, load_id, source_file, sha, "", size or 0, "")
+            try:
+                st = os.stat(path)
+            except OSError:
+                reason = "the file is gone from the lake"
+            else:
+                if size is not None and st.st_size != size:
+                    reason = f"the file is {st.st_size:,} bytes, not the {size:,} loaded"
+                elif storage == "file" and size is not None and int(st.st_mtime) == mtime:
+                    continue
+                elif file_sha256(Path(path)) != sha:
+                    reason = "its bytes no longer match the sha256 of its manifest"
+                else:  # unchanged (a copy moved its time), or restored byte for byte
+                    con.execute(
+                        "update raw._loads set storage = 'file', file_bytes = ?, "
+                        "file_mtime = ? where table_name = ? and load_id = ? and "
+                        "source_file = ?",
+                        [st.st_size, int(st.st_mtime), *key],
+                    )
+                    if storage == "quarantined":
+                        lake.release(lf)
+                    continue
+            if storage == "quarantined":
+                continue
+            con.execute(
+                "update raw._loads set storage = 'quarantined' where table_name = ? and "
+                "load_id = ? and source_file = ?",
+                key,
+            )
+            lake.quarantine(lf, f"after its load: {reason}; its records left raw.{table}")
+            if on_quarantine:
+                on_quarantine(lf, reason)
+
     def _load_file(
         self,
         con: duckdb.DuckDBPyConnection,
@@ -638,7 +790,44 @@ class DuckDBWarehouse:
         ahead: ScanAhead,
     ) -> tuple[int, int]:
         where = f"{lf.file} (lake: {lf.path})"
+        try:
+            return self._load_landed_file(
+                con, lake, extract, lf, loaded_at, tmp, on_file, ahead, where
+            )
+        except BadLandedFile:
+            raise
+        except LoaderError as e:
+            if getattr(e, "lake_outage", False):
+                raise
+            raise BadLandedFile(lf, str(e).removeprefix(where + ": ")) from e
+        except FileNotFoundError as e:
+            raise BadLandedFile(lf, "the file is gone from the lake") from e
+        except OSError as e:
+            raise BadLandedFile(lf, f"cannot read it: {e.strerror or e}") from e
+
+    def _load_landed_file(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        lake: Lake,
+        extract: Extract,
+        lf: LandedFile,
+        loaded_at: datetime,
+        tmp: Path,
+        on_file: FileProgress | None,
+        ahead: ScanAhead,
+        where: str,
+    ) -> tuple[int, int]:
         stored = lake.file_path(lf)
+        stat = None
+        if stored is not None:  # the lake on this machine: is the file what landed?
+            stat = os.stat(stored)
+            if stat.st_size != lf.bytes:
+                raise BadLandedFile(
+                    lf, f"the file is {stat.st_size:,} bytes, its manifest says {lf.bytes:,}"
+                )
+            written = getattr(lake, "written", {}).get(lf.path)
+            if written != (stat.st_size, stat.st_mtime_ns) and file_sha256(stored) != lf.sha256:
+                raise BadLandedFile(lf, "its bytes no longer match the sha256 of its manifest")
         with nullcontext(stored) if stored is not None else lake.local_copy(lf) as path:
             header = read_header(path, extract, where)
             read = file_read(extract, lf, path, header.fields, header.positions, loaded_at)
@@ -681,10 +870,13 @@ class DuckDBWarehouse:
                 len(header.fields),
                 lines,
                 other_lines,
+                stat.st_size if storage == "file" and stat else None,
+                int(stat.st_mtime) if storage == "file" and stat else None,
             ],
         )
         if on_file:
             on_file(lf, records)
+        pause_for_tests("loading")
         return records, malformed
 
     def _split_with_python(
@@ -713,13 +905,20 @@ class DuckDBWarehouse:
         cols = extract.column_names
         columns = "{" + ", ".join(f"'{c}': 'VARCHAR'" for c in cols) + ", '_r': 'BIGINT'}"
         select = ", ".join(_q(c) for c in cols)
-        good = con.execute(
-            f"insert into {rows_table(extract)} ({select}, {LINEAGE}) "
-            f"select {select}, ?, _r, ?, ?, ? from read_csv(?, header = false, "
-            f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
-            f"new_line = '\\n', strict_mode = true, columns = {columns})",
-            [lf.file, lf.load_id, loaded_at, lf.path, str(norm)],
-        ).fetchone()[0]
+        # DuckDB refuses a record over max_line_size bytes (2,000,000 by default); no
+        # record is longer than the file, and a larger limit allocates nothing.
+        max_line = max(2_000_000, norm.stat().st_size + 1)
+        try:
+            good = con.execute(
+                f"insert into {rows_table(extract)} ({select}, {LINEAGE}) "
+                f"select {select}, ?, _r, ?, ?, ? from read_csv(?, header = false, "
+                f"auto_detect = false, delim = ',', quote = '\"', escape = '\"', "
+                f"new_line = '\\n', strict_mode = true, max_line_size = {max_line}, "
+                f"columns = {columns})",
+                [lf.file, lf.load_id, loaded_at, lf.path, str(norm)],
+            ).fetchone()[0]
+        except duckdb.Error as e:
+            raise BadLandedFile(lf, f"DuckDB cannot read its records: {e}") from e
         norm.unlink()
         if malformed:
             insert_malformed_json(
@@ -753,8 +952,8 @@ class DuckDBWarehouse:
     def _files_read_in_place(con: duckdb.DuckDBPyConnection, extract: Extract) -> list[FileRead]:
         rows = con.execute(
             "select file_path, header_width, header_positions, source_file, load_id, "
-            "loaded_at, lake_path from raw._loads where table_name = ? and storage = 'file' "
-            "order by load_id",
+            "loaded_at, lake_path, file_bytes, file_mtime from raw._loads "
+            "where table_name = ? and storage = 'file' order by load_id",
             [extract.table],
         ).fetchall()
         return [
@@ -767,8 +966,20 @@ class DuckDBWarehouse:
                 load_id,
                 loaded_at,
                 lake_path,
+                size,
+                mtime,
             )
-            for path, width, positions, source_file, load_id, loaded_at, lake_path in rows
+            for (
+                path,
+                width,
+                positions,
+                source_file,
+                load_id,
+                loaded_at,
+                lake_path,
+                size,
+                mtime,
+            ) in rows
         ]
 
     def _create_view(self, con: duckdb.DuckDBPyConnection, extract: Extract) -> None:

@@ -64,12 +64,17 @@ def new_container() -> str:
 
 
 def blobs(azurite: Azurite, container: str) -> dict[str, bytes]:
-    """Every blob of ``container`` (empty when it does not exist), name -> bytes."""
+    """Every blob of ``container`` (empty when it does not exist), name -> bytes; the
+    lake's lock (``<prefix>_lock``, an empty blob that is leased) left out."""
     service = BlobServiceClient.from_connection_string(azurite.connection_string)
     c = service.get_container_client(container)
     if not c.exists():
         return {}
-    return {b.name: c.download_blob(b.name).readall() for b in c.list_blobs()}
+    return {
+        b.name: c.download_blob(b.name).readall()
+        for b in c.list_blobs()
+        if not b.name.endswith("_lock")
+    }
 
 
 def lake_of(azurite: Azurite, url: str, transfer: Transfer | None = None) -> AzureLake:
