@@ -201,6 +201,8 @@ RELATIONS = [
 ENGINES = [
     ("sqlserver", True, False),
     ("sqlserver", False, False),
+    ("fabric", False, True),  # Fabric's default collation, Latin1_General_100_BIN2_UTF8
+    ("fabric", True, True),  # its other one, Latin1_General_100_CI_AS_KS_WS_SC_UTF8
 ]
 
 

@@ -61,9 +61,9 @@
 
 {#- Views on Synapse: dbt-fabric's view materialization renames the existing view to a
     backup first, and a dedicated SQL pool cannot rename a view (microsoft/dbt-fabric#108,
-    microsoft/dbt-synapse#61), so every build after the first would fail. Here the
-    existing relation is dropped and the view created again: between the two statements
-    a reader would not find the view (a view holds no data: nothing is lost). -#}
+    microsoft/dbt-synapse#61), so every build after the first would fail. Here an existing
+    view is altered in place (ALTER VIEW: readers never miss it); a table of the same name
+    (a model that was a table before) is dropped first and the view created. -#}
 {% materialization view, adapter='synapse' -%}
     {%- set target_relation = this.incorporate(type='view') -%}
     {%- set existing_relation = adapter.get_relation(database=this.database, schema=this.schema, identifier=this.identifier) -%}
@@ -72,12 +72,17 @@
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
 
-    {%- if existing_relation is not none %}
+    {%- set replace_view = existing_relation is not none and existing_relation.is_view %}
+    {%- if existing_relation is not none and not replace_view %}
         {%- do adapter.drop_relation(existing_relation) %}
     {%- endif %}
 
     {% call statement('main') -%}
+        {%- if replace_view %}
+        EXEC('alter view {{ target_relation.include(database=False) }} as {{ sql.replace("'", "''") }};');
+        {%- else %}
         {{ get_create_view_as_sql(target_relation, sql) }}
+        {%- endif %}
     {%- endcall %}
 
     {%- set should_revoke = should_revoke(existing_relation, full_refresh_mode=True) %}

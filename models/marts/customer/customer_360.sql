@@ -132,7 +132,9 @@ interactions_by_customer as (
     select
         customer_id,
         count(*) as service_interactions,
-        sum(case when {{ case_sensitive('resolution_status') }} = 'Resolved' then 0 else 1 end) as unresolved_interactions
+        sum(
+            case when {{ case_sensitive('resolution_status') }} = 'Resolved' then 0 else 1 end
+        ) as unresolved_interactions
     from interactions
     group by customer_id
 
