@@ -40,7 +40,7 @@ $(STAMP): pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
-venv: $(STAMP) ## create .venv with the pinned dependencies
+venv: $(STAMP) ## create .venv with the pinned dependencies (the newest Python 3.11-3.13, or PY=...)
 
 run: $(STAMP) ## land the sample extracts, load raw, dbt build
 	$(BIN)/python -m loader bootstrap
