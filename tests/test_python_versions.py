@@ -174,14 +174,11 @@ def figures(con: duckdb.DuckDBPyConnection, relation: str) -> list[tuple]:
     )
 
 
-@pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Warehouse:
-    return built_warehouse(tmp_path_factory)
-
-
 @pytest.mark.slow
-def test_the_users_run_on_a_second_python(warehouse: Warehouse):
+def test_the_users_run_on_a_second_python(tmp_path_factory: pytest.TempPathFactory):
     version, python = second_python()
+    # the same build by this suite's venv (shared with the browser tests)
+    warehouse: Warehouse = built_warehouse(tmp_path_factory)
     work = Path(tempfile.mkdtemp(prefix=f"c360-py{version}-"))
     env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "PYTHONPATH")}
     env.pop("DBT_TARGET", None)
