@@ -8,7 +8,8 @@ from pathlib import Path
 
 from loader.contract import EXTRACTS
 from loader.errors import BadLandedFile, LoaderError
-from loader.lake import LandedFile, open_lake
+from loader.lake import LandedFile
+from loader.lakes import open_lake
 
 
 def _ledger(db: Path) -> tuple[list[tuple], str | None]:
