@@ -135,6 +135,15 @@ def digest(path: Path) -> FileDigest:
     return FileDigest(sha.hexdigest(), base64.b64encode(md5.digest()).decode(), n)
 
 
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in chunks (hashlib releases the GIL)."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            sha.update(chunk)
+    return sha.hexdigest()
+
+
 def new_load_id(now: datetime | None = None, after: str | None = None) -> str:
     """A load identifier that sorts in load order: the UTC time, to the microsecond.
 

@@ -102,7 +102,7 @@ from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
 from loader.errors import LoaderError
 from loader.lake import Lake, LandedFile, digest
 from loader.records import LineTally, Malformed, count_lines, split_records
-from loader.warehouse import SCHEMAS, FileProgress, TableLoad, load_pending, pending_files
+from loader.sync import SCHEMAS, FileProgress, TableLoad, load_pending, pending_files
 
 Engine = Literal["sqlserver", "synapse"]
 ENGINES: tuple[Engine, ...] = ("sqlserver", "synapse")

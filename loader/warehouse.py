@@ -34,15 +34,13 @@ Nothing read from a file is ever spliced into SQL: table and column names come f
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import tempfile
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,23 +49,9 @@ import duckdb
 from loader import two_workers
 from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
 from loader.errors import BadLandedFile, LoaderError
-from loader.lake import CHUNK as READ_CHUNK
-from loader.lake import Lake, LandedFile, pause_for_tests
+from loader.lake import Lake, LandedFile, file_sha256, pause_for_tests
 from loader.records import LineTally, Malformed, count_lines, read_header, split_records
-
-SCHEMAS = ("raw", "silver", "gold", "audit")
-
-
-@dataclass
-class TableLoad:
-    """What one sync loaded into one raw table."""
-
-    table: str
-    files: int = 0
-    records: int = 0
-    malformed: int = 0
-    seconds: float = 0.0
-    extra_columns: set[str] = field(default_factory=set)
+from loader.sync import SCHEMAS, FileProgress, Pending, TableLoad, load_pending, pending_files
 
 
 def _q(name: str) -> str:
@@ -369,18 +353,6 @@ def _white_space_at_a_quote(m, start: int) -> bool:
     return False
 
 
-FileProgress = Callable[[LandedFile, int], None]  # (file, records so far)
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file, read in chunks (hashlib releases the GIL)."""
-    sha = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(READ_CHUNK):
-            sha.update(chunk)
-    return sha.hexdigest()
-
-
 MALFORMED_JSON = (
     "[{" + ", ".join(f'"{name}": "{type_.upper()}"' for name, type_ in MALFORMED_TYPES) + "}]"
 )
@@ -421,49 +393,6 @@ def write_normalized(
             if progress and n % 500_000 == 0:
                 progress(n)
     return malformed
-
-
-Pending = dict[str, list[LandedFile]]  # table -> its landed files not yet loaded
-
-
-def pending_files(lake: Lake, done: set[tuple[str, str, str]]) -> Pending:
-    """Each extract's landed files whose (table, load id, file) is not in ``done``, oldest
-    load first: the lake is listed once per sync (on Azure, one listing a table)."""
-    return {e.table: [lf for lf in lake.landed(e.table) if lf.key not in done] for e in EXTRACTS}
-
-
-def load_pending(
-    pending: Pending,
-    load_file: Callable[[Extract, LandedFile], tuple[int, int]],
-    *,
-    after_table: Callable[[Extract], None] | None = None,
-    on_done: Callable[[TableLoad], None] | None = None,
-    fail_after: int | None = None,
-) -> list[TableLoad]:
-    """The loop every warehouse's sync runs inside its transaction: for each extract, load
-    each of its ``pending`` files with ``load_file`` (which returns records, malformed),
-    then call ``after_table``; one :class:`TableLoad` a table. ``fail_after`` (tests only)
-    raises after that many files, to prove that a failure part-way changes nothing."""
-    results = []
-    n_files = 0
-    for extract in EXTRACTS:
-        tl = TableLoad(extract.table)
-        t0 = time.perf_counter()
-        for lf in pending[extract.table]:
-            if fail_after is not None and n_files >= fail_after:
-                raise LoaderError(f"{lf.file}: simulated failure part-way")
-            records, malformed = load_file(extract, lf)
-            tl.files += 1
-            tl.records += records
-            tl.malformed += malformed
-            n_files += 1
-        if after_table:
-            after_table(extract)
-        tl.seconds = time.perf_counter() - t0
-        results.append(tl)
-        if on_done:
-            on_done(tl)
-    return results
 
 
 def file_read(
