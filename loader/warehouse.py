@@ -24,8 +24,9 @@ field count is then the number of its non-NULL columns: it is malformed unless t
 the header's width. ``with ordinality`` gives the record number (blank lines are skipped
 by both readers). DuckDB refuses broken quoting and records with more than ``PAD`` extra
 fields (Python takes those files), and is looser than RFC 4180 in one way only, white
-space between a quote and a field boundary (``1, "b"``), which a byte scan finds first
-(:func:`fast_path_allowed`). ``tests/test_loader.py`` proves both paths give the same rows.
+space between a quote and a field boundary (``1, "b"``), which a byte scan beside the
+Python splitter finds first (:func:`loader.records.fast_path_allowed`).
+``tests/test_loader.py`` proves both paths give the same rows.
 
 Nothing read from a file is ever spliced into SQL: table and column names come from
 :mod:`loader.contract`, values travel as parameters or through a file DuckDB reads.
@@ -50,7 +51,15 @@ from loader import two_workers
 from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
 from loader.errors import BadLandedFile, LoaderError
 from loader.lake import Lake, LandedFile, file_sha256, pause_for_tests
-from loader.records import LineTally, Malformed, count_lines, read_header, split_records
+from loader.records import (
+    NULL_MARK,
+    LineTally,
+    Malformed,
+    count_lines,
+    fast_path_allowed,
+    read_header,
+    split_records,
+)
 from loader.sync import SCHEMAS, FileProgress, Pending, TableLoad, load_pending, pending_files
 
 
@@ -80,7 +89,6 @@ LINEAGE = ", ".join(LINEAGE_COLUMNS)
 MALFORMED_NAMES = tuple(name for name, _ in MALFORMED_TYPES)
 MALFORMED_COLUMNS = ", ".join(MALFORMED_NAMES)
 PAD = 8  # columns read beyond the header's width
-NULL_MARK = "\x01c360-absent\x02"  # DuckDB's nullstr: a text no field holds
 WHITE_SPACE = " \t\r\n\x0b\x0c"  # what trimming removes, here and in silver
 
 
@@ -250,107 +258,6 @@ class FileRead:
             f"from (select case when not ({self.complete}) then struct_pack({struct}) end "
             f"as bad from {self.source})"
         )
-
-
-def fast_path_allowed(path: Path) -> bool:
-    """Whether DuckDB's reader (:func:`read_csv_sql`) gives exactly what Python's ``csv``
-    gives for this file.
-
-    DuckDB refuses (and so sends to Python) a quote inside a quoted field that is not
-    doubled, and a record with more than ``PAD`` extra fields. It differs from RFC 4180 in
-    three cases, which are looked for here: a quote left open at the end of the file
-    (DuckDB drops the rest of the file; an odd number of quotes in the file finds it),
-    white space between a field boundary and a quote (``1, "b"`` or ``"b" ,``; a hit
-    inside quoted text, ``"a ""b"" c"``, is not one), and a blank line before the header.
-    A file holding :data:`NULL_MARK` anywhere is Python's too: DuckDB would read a field
-    equal to it as absent, Python as the text it is.
-    """
-    import mmap
-
-    if path.stat().st_size == 0:
-        return False
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-        start = 3 if m[:3] == b"\xef\xbb\xbf" else 0
-        if m[start : start + 1] in (b"\r", b"\n"):
-            return False
-        if m.find(NULL_MARK.encode()) >= 0:
-            return False
-        quotes = sum(m[i : i + CHUNK].count(b'"') for i in range(0, len(m), CHUNK))
-        if quotes % 2:
-            return False
-        if quotes <= QUOTE_WALK_LIMIT:
-            return not _white_space_at_a_quote_walk(m, start)
-        return not _white_space_at_a_quote(m, start)
-
-
-CHUNK = 64 * 1024 * 1024
-# Up to this many quotes in a file, the white-space check visits each quote (one memchr
-# each); above it, it looks for the four blank-and-quote pairs instead (four passes over
-# the file, whatever the number of quotes). At 10M online transactions the first took the
-# check of a 700 MB file with 12,000 quotes from 2.5 s to milliseconds.
-QUOTE_WALK_LIMIT = 1_000_000
-_BOUNDARY = frozenset(b",\r\n")
-_BLANK = frozenset(b" \t")
-
-
-def _white_space_at_a_quote_walk(m, start: int) -> bool:
-    """:func:`_white_space_at_a_quote`, by visiting every quote in order: the k-th quote
-    (from 0) opens quoted text when k is even, and closes it (or is the first of a doubled
-    quote, which no white space follows) when k is odd."""
-    size, k = len(m), 0
-    at = m.find(b'"', start)
-    while at >= 0:
-        if k % 2 == 0:  # opens a field: a boundary, then white space, then the quote?
-            if at > start and m[at - 1] in _BLANK:
-                j = at - 1
-                while j > start and m[j - 1] in _BLANK:
-                    j -= 1
-                if j == start or m[j - 1] in _BOUNDARY:
-                    return True
-        elif at + 1 < size and m[at + 1] in _BLANK:  # closes: white space, then a boundary?
-            j = at + 1
-            while j < size and m[j] in _BLANK:
-                j += 1
-            if j == size or m[j] in _BOUNDARY:
-                return True
-        k += 1
-        at = m.find(b'"', at + 1)
-    return False
-
-
-def _white_space_at_a_quote(m, start: int) -> bool:
-    """Is there white space between a field boundary and a quote that opens or closes a
-    field? Quote parity tells where a hit is: an even number of quotes before a place
-    (doubled quotes count two) means it is outside quoted text."""
-    hits = []
-    for pat, closing in ((b' "', False), (b'\t"', False), (b'" ', True), (b'"\t', True)):
-        i = m.find(pat, start)
-        while i >= 0:
-            hits.append((i, closing))
-            i = m.find(pat, i + 1)
-    hits.sort()
-    size, at, quotes = len(m), start, 0
-    for i, closing in hits:
-        quote = i if closing else i + 1  # where the hit's quote is
-        quotes += m[at:quote].count(b'"')
-        at = quote
-        # With an odd count before it, a quote ends quoted text (followed by white space,
-        # it is no doubled quote); with an even count it starts one.
-        if closing != bool(quotes % 2):
-            continue  # a quote opening text, or white space inside quoted text
-        if closing:  # the quote at i closes a field: white space, then a boundary?
-            continue_at = quote + 1
-            while continue_at < size and m[continue_at] in _BLANK:
-                continue_at += 1
-            if continue_at == size or m[continue_at] in _BOUNDARY:
-                return True
-        else:  # the quote at i + 1 opens a field: a boundary, then white space?
-            j = i
-            while j > start and m[j - 1] in _BLANK:
-                j -= 1
-            if j == start or m[j - 1] in _BOUNDARY:
-                return True
-    return False
 
 
 MALFORMED_JSON = (
