@@ -60,7 +60,16 @@ from loader.records import (
     read_header,
     split_records,
 )
-from loader.sync import SCHEMAS, FileProgress, Pending, TableLoad, load_pending, pending_files
+from loader.sync import (
+    SCHEMAS,
+    FileProgress,
+    Pending,
+    TableLoad,
+    check_local_file,
+    landed_file_errors,
+    load_pending,
+    pending_files,
+)
 
 
 def _q(name: str) -> str:
@@ -626,20 +635,10 @@ class DuckDBWarehouse:
         ahead: ScanAhead,
     ) -> tuple[int, int]:
         where = f"{lf.file} (lake: {lf.path})"
-        try:
+        with landed_file_errors(lf):
             return self._load_landed_file(
                 con, lake, extract, lf, loaded_at, tmp, on_file, ahead, where
             )
-        except BadLandedFile:
-            raise
-        except LoaderError as e:
-            if getattr(e, "lake_outage", False):
-                raise
-            raise BadLandedFile(lf, str(e).removeprefix(where + ": ")) from e
-        except FileNotFoundError as e:
-            raise BadLandedFile(lf, "the file is gone from the lake") from e
-        except OSError as e:
-            raise BadLandedFile(lf, f"cannot read it: {e.strerror or e}") from e
 
     def _load_landed_file(
         self,
@@ -653,17 +652,7 @@ class DuckDBWarehouse:
         ahead: ScanAhead,
         where: str,
     ) -> tuple[int, int]:
-        stored = lake.file_path(lf)
-        stat = None
-        if stored is not None:  # the lake on this machine: is the file what landed?
-            stat = os.stat(stored)
-            if stat.st_size != lf.bytes:
-                raise BadLandedFile(
-                    lf, f"the file is {stat.st_size:,} bytes, its manifest says {lf.bytes:,}"
-                )
-            written = getattr(lake, "written", {}).get(lf.path)
-            if written != (stat.st_size, stat.st_mtime_ns) and file_sha256(stored) != lf.sha256:
-                raise BadLandedFile(lf, "its bytes no longer match the sha256 of its manifest")
+        stored, stat = check_local_file(lake, lf)  # the lake on this machine: what landed?
         with nullcontext(stored) if stored is not None else lake.local_copy(lf) as path:
             header = read_header(path, extract, where)
             read = file_read(extract, lf, path, header.fields, header.positions, loaded_at)

@@ -167,6 +167,8 @@ def defined_at_top(path: Path) -> set[str]:
         ("Pending", "loader.sync"),
         ("pending_files", "loader.sync"),
         ("load_pending", "loader.sync"),
+        ("check_local_file", "loader.sync"),
+        ("landed_file_errors", "loader.sync"),
         ("file_sha256", "loader.lake"),
         ("fast_path_allowed", "loader.records"),
         ("NULL_MARK", "loader.records"),
