@@ -790,9 +790,9 @@ class TsqlWarehouse:
                 counted[0] += 1
                 yield (*(fit(v) for v in rec), lf.file, row_no, lf.load_id, loaded_at, lf.path)
 
-        cur.fast_executemany = True
         sql = insert_sql(extract.table, raw_columns(extract))
         with landed_file_errors(lf), lake.local_copy(lf) as path:
+            cur.fast_executemany = True
             for chunk in _chunks(good_rows(path), self.chunk_rows):
                 cur.executemany(sql, chunk)
                 if on_file:

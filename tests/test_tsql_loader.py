@@ -548,6 +548,49 @@ def test_a_bad_landed_file_is_quarantined_and_every_other_file_loads(
         assert f": {reason}\n" in out
 
 
+def test_on_azure_a_gone_or_changed_blob_is_quarantined_and_every_other_file_loads(
+    azurite, tmp_path
+):
+    """The same with the lake on Azure (Azurite): the download finds the blob gone, or
+    its bytes not those of the manifest's sha256."""
+    import uuid
+
+    from loader.azure_lake import AzureLake
+
+    url = f"az://t{uuid.uuid4().hex[:16]}/bronze"
+    lk = AzureLake.from_url(
+        url, environ={"AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string}
+    )
+    land_source(validate_source(write_source(tmp_path / "src")), lk, load_id=LOAD_ID)
+    paths = {t: f"{t}/{LOAD_ID}/{t.capitalize()}.csv" for t in BAD}
+    lk.container.delete_blob(f"bronze/{paths['products']}")
+    data = lk.container.download_blob(f"bronze/{paths['stores']}").readall()
+    changed = data[:-2] + (b"Y" if data[-2:-1] == b"X" else b"X") + data[-1:]
+    lk.container.upload_blob(f"bronze/{paths['stores']}", changed, overwrite=True)
+    sim = Simulated()
+    told: list[tuple[str, str]] = []
+    TsqlWarehouse(settings(), connect=sim).sync(
+        lk, on_quarantine=lambda lf, reason: told.append((lf.path, reason))
+    )
+    reasons = {
+        "products": "the file is gone from the lake",
+        "stores": f"bronze/{paths['stores']} in the lake at {url} does not match its "
+        "manifest's sha256: the lake was changed outside the loader",
+    }
+    assert told == [(paths[t], reasons[t]) for t in BAD]
+    for t in BAD:
+        assert lk.landed(t) == []
+        assert [q.reason for q in lk.quarantined(t)] == [reasons[t]]
+    for e, seg in zip(EXTRACTS, per_file(sim.log), strict=True):
+        if e.table in BAD:
+            assert seg == [*file_begins(e.table, e.file), ROLLBACK]
+        else:
+            assert ("execute", "commit transaction", None) in seg and ROLLBACK not in seg
+    assert sorted(sim.ledger) == sorted(
+        (e.table, LOAD_ID, e.file) for e in EXTRACTS if e.table not in BAD
+    )
+
+
 def test_bootstrap_on_sql_server_quarantines_says_so_and_a_new_delivery_lands(
     tmp_path, monkeypatch, capsys
 ):
