@@ -102,7 +102,8 @@ class Console:
 
 def cmd_bootstrap(args: argparse.Namespace) -> int:
     from loader.bootstrap import validate_source
-    from loader.lake import file_lock, lock_timeout, open_lake
+    from loader.lake import file_lock, lock_timeout
+    from loader.lakes import open_lake
     from loader.records import shown
     from loader.warehouse import DuckDBWarehouse
 
@@ -221,7 +222,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def cmd_reset(args: argparse.Namespace) -> int:
-    from loader.lake import lock_timeout, open_lake
+    from loader.lake import lock_timeout
+    from loader.lakes import open_lake
     from loader.warehouse import DuckDBWarehouse
 
     lake = open_lake(_settings_lake(args))

@@ -1,7 +1,9 @@
 """Where bronze files land: the lake, a local folder or Azure Blob Storage / ADLS Gen2.
 
-One interface, :class:`Lake`, with two implementations; nothing else in the loader
-branches on where the lake is. The layout keeps history and is the same on both::
+One interface, :class:`Lake`, with two implementations: :class:`LocalLake` here and
+:class:`loader.azure_lake.AzureLake`; :func:`loader.lakes.open_lake` picks one from a URL,
+and nothing else in the loader branches on where the lake is. The layout keeps history
+and is the same on both::
 
     <table>/<load_id>/<File>.csv        the file, byte for byte as in the source
     <table>/<load_id>/_manifest.json    {"file", "sha256", "md5", "bytes", "landed_at"}
@@ -131,6 +133,15 @@ def digest(path: Path) -> FileDigest:
             md5.update(chunk)
             n += len(chunk)
     return FileDigest(sha.hexdigest(), base64.b64encode(md5.digest()).decode(), n)
+
+
+def file_sha256(path: Path) -> str:
+    """The sha256 of a file, read in chunks (hashlib releases the GIL)."""
+    sha = hashlib.sha256()
+    with open(path, "rb") as f:
+        while chunk := f.read(CHUNK):
+            sha.update(chunk)
+    return sha.hexdigest()
 
 
 def new_load_id(now: datetime | None = None, after: str | None = None) -> str:
@@ -460,14 +471,3 @@ class LocalLake:
                 shutil.rmtree(p)
             else:
                 p.unlink()
-
-
-def open_lake(url: str) -> Lake:
-    """The lake named by ``url``: a folder path, or ``az://<container>/<prefix>``."""
-    if url.startswith("az://") or url.startswith("abfs://") or url.startswith("abfss://"):
-        from loader.azure_lake import AzureLake  # imported only when used
-
-        return AzureLake.from_url(url)
-    if "://" in url:
-        raise LoaderError(f"C360_LAKE={url!r}: use a folder path or az://<container>/<prefix>")
-    return LocalLake(Path(url))

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from loader.contract import EXTRACTS
 from loader.errors import BadLandedFile, LoaderError
-from loader.lake import LandedFile, open_lake
+from loader.lake import LandedFile, file_sha256
+from loader.lakes import open_lake
 
 
 def _ledger(db: Path) -> tuple[list[tuple], str | None]:
@@ -76,8 +77,6 @@ def status(lake_url: str, db: Path) -> Iterator[str]:
 def verify(lake_url: str, out) -> list[str]:
     """Hash every landed file of the lake and compare it with its manifest; print and
     return the problems (one line each, naming the file)."""
-    from loader.warehouse import file_sha256
-
     lake = open_lake(lake_url)
     problems, n, size = [], 0, 0
     for e in EXTRACTS:

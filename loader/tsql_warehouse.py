@@ -57,6 +57,14 @@ before it stay loaded (they are in the ledger), the failed file left nothing, an
 bootstrap loads it and the files after it. On SQL Server ``SET XACT_ABORT ON`` makes any
 run-time error doom the whole transaction, never a single statement.
 
+A landed file that cannot be loaded (gone from the lake, its bytes no longer those of its
+manifest, unreadable: :class:`loader.errors.BadLandedFile`) is not such an error: its
+transaction is rolled back, so it leaves nothing, the file is quarantined in the lake with
+its reason (``python -m loader status`` lists it), and the load goes on with the next
+file, as on DuckDB. A file of a local lake is checked against its manifest before it is
+read (its size, and its sha256 unless this run landed it); an Azure lake's download is
+checked as it arrives.
+
 Types
 -----
 Field columns are ``nvarchar(4000)`` (UTF-8 text of any script; bounded, since Synapse's
@@ -99,10 +107,18 @@ from typing import Any, Literal
 from urllib.parse import quote, unquote, urlsplit
 
 from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
-from loader.errors import LoaderError
+from loader.errors import BadLandedFile, LoaderError
 from loader.lake import Lake, LandedFile, digest
 from loader.records import LineTally, Malformed, count_lines, split_records
-from loader.warehouse import SCHEMAS, FileProgress, TableLoad, load_pending, pending_files
+from loader.sync import (
+    SCHEMAS,
+    FileProgress,
+    TableLoad,
+    check_local_file,
+    landed_file_errors,
+    load_pending,
+    pending_files,
+)
 
 Engine = Literal["sqlserver", "synapse"]
 ENGINES: tuple[Engine, ...] = ("sqlserver", "synapse")
@@ -644,8 +660,15 @@ class TsqlWarehouse:
         *,
         on_file: FileProgress | None = None,
         on_done: Callable[[TableLoad], None] | None = None,
+        on_quarantine: Callable[[LandedFile, str], None] | None = None,
     ) -> list[TableLoad]:
-        """Load every landed file not yet in ``raw._loads``, one transaction a file."""
+        """Load every landed file not yet in ``raw._loads``, one transaction a file.
+
+        A landed file that cannot be loaded (gone, its bytes no longer those of its
+        manifest, unreadable) has its transaction rolled back, so it leaves nothing, and
+        is quarantined in the lake with its reason (``on_quarantine`` is told); the sync
+        goes on with the next file, as :meth:`loader.warehouse.DuckDBWarehouse.sync`
+        does."""
         con = self._connect(self.settings)
         where = self.description
         try:
@@ -667,18 +690,29 @@ class TsqlWarehouse:
             try:
                 with tempfile.TemporaryDirectory(prefix="c360-tsql-") as tmp:
 
-                    def load_file(extract: Extract, lf: LandedFile) -> tuple[int, int]:
+                    def load_file(extract: Extract, lf: LandedFile) -> tuple[int, int] | None:
                         nonlocal where, committed
                         where = f"{lf.file} (lake: {lf.path})"
                         _check_load_id(lf)
                         cur.execute("begin transaction")
                         self._forget(cur, extract, lf)
-                        if self.engine == "synapse":
-                            counts = self._copy_file(
-                                cur, lake, extract, lf, loaded_at, Path(tmp), on_file
-                            )
-                        else:
-                            counts = self._insert_file(cur, lake, extract, lf, loaded_at, on_file)
+                        try:
+                            with landed_file_errors(lf):
+                                check_local_file(lake, lf)
+                            if self.engine == "synapse":
+                                counts = self._copy_file(
+                                    cur, lake, extract, lf, loaded_at, Path(tmp), on_file
+                                )
+                            else:
+                                counts = self._insert_file(
+                                    cur, lake, extract, lf, loaded_at, on_file
+                                )
+                        except BadLandedFile as e:
+                            cur.execute("if @@trancount > 0 rollback transaction")
+                            lake.quarantine(e.landed, e.reason)
+                            if on_quarantine:
+                                on_quarantine(e.landed, e.reason)
+                            return None  # not loaded: load_pending goes on
                         cur.execute("commit transaction")
                         committed += 1
                         return counts
@@ -756,9 +790,9 @@ class TsqlWarehouse:
                 counted[0] += 1
                 yield (*(fit(v) for v in rec), lf.file, row_no, lf.load_id, loaded_at, lf.path)
 
-        cur.fast_executemany = True
         sql = insert_sql(extract.table, raw_columns(extract))
-        with lake.local_copy(lf) as path:
+        with landed_file_errors(lf), lake.local_copy(lf) as path:
+            cur.fast_executemany = True
             for chunk in _chunks(good_rows(path), self.chunk_rows):
                 cur.executemany(sql, chunk)
                 if on_file:
@@ -789,7 +823,7 @@ class TsqlWarehouse:
         recs_path = tmp / f"{extract.table}-{lf.load_id}.csv"
         bad_path = tmp / f"{extract.table}-{lf.load_id}-malformed.csv"
         tally = LineTally()
-        with lake.local_copy(lf) as path:
+        with landed_file_errors(lf), lake.local_copy(lf) as path:
             good, bad = write_copy_files(
                 path,
                 extract,

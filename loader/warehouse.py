@@ -24,8 +24,9 @@ field count is then the number of its non-NULL columns: it is malformed unless t
 the header's width. ``with ordinality`` gives the record number (blank lines are skipped
 by both readers). DuckDB refuses broken quoting and records with more than ``PAD`` extra
 fields (Python takes those files), and is looser than RFC 4180 in one way only, white
-space between a quote and a field boundary (``1, "b"``), which a byte scan finds first
-(:func:`fast_path_allowed`). ``tests/test_loader.py`` proves both paths give the same rows.
+space between a quote and a field boundary (``1, "b"``), which a byte scan beside the
+Python splitter finds first (:func:`loader.records.fast_path_allowed`).
+``tests/test_loader.py`` proves both paths give the same rows.
 
 Nothing read from a file is ever spliced into SQL: table and column names come from
 :mod:`loader.contract`, values travel as parameters or through a file DuckDB reads.
@@ -34,15 +35,13 @@ Nothing read from a file is ever spliced into SQL: table and column names come f
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import os
 import tempfile
-import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import nullcontext
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,23 +50,26 @@ import duckdb
 from loader import two_workers
 from loader.contract import EXTRACTS, LINEAGE_COLUMNS, Extract
 from loader.errors import BadLandedFile, LoaderError
-from loader.lake import CHUNK as READ_CHUNK
-from loader.lake import Lake, LandedFile, pause_for_tests
-from loader.records import LineTally, Malformed, count_lines, read_header, split_records
-
-SCHEMAS = ("raw", "silver", "gold", "audit")
-
-
-@dataclass
-class TableLoad:
-    """What one sync loaded into one raw table."""
-
-    table: str
-    files: int = 0
-    records: int = 0
-    malformed: int = 0
-    seconds: float = 0.0
-    extra_columns: set[str] = field(default_factory=set)
+from loader.lake import Lake, LandedFile, file_sha256, pause_for_tests
+from loader.records import (
+    NULL_MARK,
+    LineTally,
+    Malformed,
+    count_lines,
+    fast_path_allowed,
+    read_header,
+    split_records,
+)
+from loader.sync import (
+    SCHEMAS,
+    FileProgress,
+    Pending,
+    TableLoad,
+    check_local_file,
+    landed_file_errors,
+    load_pending,
+    pending_files,
+)
 
 
 def _q(name: str) -> str:
@@ -96,7 +98,6 @@ LINEAGE = ", ".join(LINEAGE_COLUMNS)
 MALFORMED_NAMES = tuple(name for name, _ in MALFORMED_TYPES)
 MALFORMED_COLUMNS = ", ".join(MALFORMED_NAMES)
 PAD = 8  # columns read beyond the header's width
-NULL_MARK = "\x01c360-absent\x02"  # DuckDB's nullstr: a text no field holds
 WHITE_SPACE = " \t\r\n\x0b\x0c"  # what trimming removes, here and in silver
 
 
@@ -268,119 +269,6 @@ class FileRead:
         )
 
 
-def fast_path_allowed(path: Path) -> bool:
-    """Whether DuckDB's reader (:func:`read_csv_sql`) gives exactly what Python's ``csv``
-    gives for this file.
-
-    DuckDB refuses (and so sends to Python) a quote inside a quoted field that is not
-    doubled, and a record with more than ``PAD`` extra fields. It differs from RFC 4180 in
-    three cases, which are looked for here: a quote left open at the end of the file
-    (DuckDB drops the rest of the file; an odd number of quotes in the file finds it),
-    white space between a field boundary and a quote (``1, "b"`` or ``"b" ,``; a hit
-    inside quoted text, ``"a ""b"" c"``, is not one), and a blank line before the header.
-    A file holding :data:`NULL_MARK` anywhere is Python's too: DuckDB would read a field
-    equal to it as absent, Python as the text it is.
-    """
-    import mmap
-
-    if path.stat().st_size == 0:
-        return False
-    with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-        start = 3 if m[:3] == b"\xef\xbb\xbf" else 0
-        if m[start : start + 1] in (b"\r", b"\n"):
-            return False
-        if m.find(NULL_MARK.encode()) >= 0:
-            return False
-        quotes = sum(m[i : i + CHUNK].count(b'"') for i in range(0, len(m), CHUNK))
-        if quotes % 2:
-            return False
-        if quotes <= QUOTE_WALK_LIMIT:
-            return not _white_space_at_a_quote_walk(m, start)
-        return not _white_space_at_a_quote(m, start)
-
-
-CHUNK = 64 * 1024 * 1024
-# Up to this many quotes in a file, the white-space check visits each quote (one memchr
-# each); above it, it looks for the four blank-and-quote pairs instead (four passes over
-# the file, whatever the number of quotes). At 10M online transactions the first took the
-# check of a 700 MB file with 12,000 quotes from 2.5 s to milliseconds.
-QUOTE_WALK_LIMIT = 1_000_000
-_BOUNDARY = frozenset(b",\r\n")
-_BLANK = frozenset(b" \t")
-
-
-def _white_space_at_a_quote_walk(m, start: int) -> bool:
-    """:func:`_white_space_at_a_quote`, by visiting every quote in order: the k-th quote
-    (from 0) opens quoted text when k is even, and closes it (or is the first of a doubled
-    quote, which no white space follows) when k is odd."""
-    size, k = len(m), 0
-    at = m.find(b'"', start)
-    while at >= 0:
-        if k % 2 == 0:  # opens a field: a boundary, then white space, then the quote?
-            if at > start and m[at - 1] in _BLANK:
-                j = at - 1
-                while j > start and m[j - 1] in _BLANK:
-                    j -= 1
-                if j == start or m[j - 1] in _BOUNDARY:
-                    return True
-        elif at + 1 < size and m[at + 1] in _BLANK:  # closes: white space, then a boundary?
-            j = at + 1
-            while j < size and m[j] in _BLANK:
-                j += 1
-            if j == size or m[j] in _BOUNDARY:
-                return True
-        k += 1
-        at = m.find(b'"', at + 1)
-    return False
-
-
-def _white_space_at_a_quote(m, start: int) -> bool:
-    """Is there white space between a field boundary and a quote that opens or closes a
-    field? Quote parity tells where a hit is: an even number of quotes before a place
-    (doubled quotes count two) means it is outside quoted text."""
-    hits = []
-    for pat, closing in ((b' "', False), (b'\t"', False), (b'" ', True), (b'"\t', True)):
-        i = m.find(pat, start)
-        while i >= 0:
-            hits.append((i, closing))
-            i = m.find(pat, i + 1)
-    hits.sort()
-    size, at, quotes = len(m), start, 0
-    for i, closing in hits:
-        quote = i if closing else i + 1  # where the hit's quote is
-        quotes += m[at:quote].count(b'"')
-        at = quote
-        # With an odd count before it, a quote ends quoted text (followed by white space,
-        # it is no doubled quote); with an even count it starts one.
-        if closing != bool(quotes % 2):
-            continue  # a quote opening text, or white space inside quoted text
-        if closing:  # the quote at i closes a field: white space, then a boundary?
-            continue_at = quote + 1
-            while continue_at < size and m[continue_at] in _BLANK:
-                continue_at += 1
-            if continue_at == size or m[continue_at] in _BOUNDARY:
-                return True
-        else:  # the quote at i + 1 opens a field: a boundary, then white space?
-            j = i
-            while j > start and m[j - 1] in _BLANK:
-                j -= 1
-            if j == start or m[j - 1] in _BOUNDARY:
-                return True
-    return False
-
-
-FileProgress = Callable[[LandedFile, int], None]  # (file, records so far)
-
-
-def file_sha256(path: Path) -> str:
-    """The sha256 of a file, read in chunks (hashlib releases the GIL)."""
-    sha = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(READ_CHUNK):
-            sha.update(chunk)
-    return sha.hexdigest()
-
-
 MALFORMED_JSON = (
     "[{" + ", ".join(f'"{name}": "{type_.upper()}"' for name, type_ in MALFORMED_TYPES) + "}]"
 )
@@ -421,49 +309,6 @@ def write_normalized(
             if progress and n % 500_000 == 0:
                 progress(n)
     return malformed
-
-
-Pending = dict[str, list[LandedFile]]  # table -> its landed files not yet loaded
-
-
-def pending_files(lake: Lake, done: set[tuple[str, str, str]]) -> Pending:
-    """Each extract's landed files whose (table, load id, file) is not in ``done``, oldest
-    load first: the lake is listed once per sync (on Azure, one listing a table)."""
-    return {e.table: [lf for lf in lake.landed(e.table) if lf.key not in done] for e in EXTRACTS}
-
-
-def load_pending(
-    pending: Pending,
-    load_file: Callable[[Extract, LandedFile], tuple[int, int]],
-    *,
-    after_table: Callable[[Extract], None] | None = None,
-    on_done: Callable[[TableLoad], None] | None = None,
-    fail_after: int | None = None,
-) -> list[TableLoad]:
-    """The loop every warehouse's sync runs inside its transaction: for each extract, load
-    each of its ``pending`` files with ``load_file`` (which returns records, malformed),
-    then call ``after_table``; one :class:`TableLoad` a table. ``fail_after`` (tests only)
-    raises after that many files, to prove that a failure part-way changes nothing."""
-    results = []
-    n_files = 0
-    for extract in EXTRACTS:
-        tl = TableLoad(extract.table)
-        t0 = time.perf_counter()
-        for lf in pending[extract.table]:
-            if fail_after is not None and n_files >= fail_after:
-                raise LoaderError(f"{lf.file}: simulated failure part-way")
-            records, malformed = load_file(extract, lf)
-            tl.files += 1
-            tl.records += records
-            tl.malformed += malformed
-            n_files += 1
-        if after_table:
-            after_table(extract)
-        tl.seconds = time.perf_counter() - t0
-        results.append(tl)
-        if on_done:
-            on_done(tl)
-    return results
 
 
 def file_read(
@@ -790,20 +635,10 @@ class DuckDBWarehouse:
         ahead: ScanAhead,
     ) -> tuple[int, int]:
         where = f"{lf.file} (lake: {lf.path})"
-        try:
+        with landed_file_errors(lf):
             return self._load_landed_file(
                 con, lake, extract, lf, loaded_at, tmp, on_file, ahead, where
             )
-        except BadLandedFile:
-            raise
-        except LoaderError as e:
-            if getattr(e, "lake_outage", False):
-                raise
-            raise BadLandedFile(lf, str(e).removeprefix(where + ": ")) from e
-        except FileNotFoundError as e:
-            raise BadLandedFile(lf, "the file is gone from the lake") from e
-        except OSError as e:
-            raise BadLandedFile(lf, f"cannot read it: {e.strerror or e}") from e
 
     def _load_landed_file(
         self,
@@ -817,17 +652,7 @@ class DuckDBWarehouse:
         ahead: ScanAhead,
         where: str,
     ) -> tuple[int, int]:
-        stored = lake.file_path(lf)
-        stat = None
-        if stored is not None:  # the lake on this machine: is the file what landed?
-            stat = os.stat(stored)
-            if stat.st_size != lf.bytes:
-                raise BadLandedFile(
-                    lf, f"the file is {stat.st_size:,} bytes, its manifest says {lf.bytes:,}"
-                )
-            written = getattr(lake, "written", {}).get(lf.path)
-            if written != (stat.st_size, stat.st_mtime_ns) and file_sha256(stored) != lf.sha256:
-                raise BadLandedFile(lf, "its bytes no longer match the sha256 of its manifest")
+        stored, stat = check_local_file(lake, lf)  # the lake on this machine: what landed?
         with nullcontext(stored) if stored is not None else lake.local_copy(lf) as path:
             header = read_header(path, extract, where)
             read = file_read(extract, lf, path, header.fields, header.positions, loaded_at)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from loader.lake import LocalLake
-from loader.warehouse import NULL_MARK, DuckDBWarehouse, fast_path_allowed
+from loader.records import NULL_MARK, fast_path_allowed
+from loader.warehouse import DuckDBWarehouse
 from tests.sources import write_source
 from tests.test_loader import REPO, bootstrap, query
 

@@ -590,9 +590,9 @@ def test_files_are_read_in_place_unless_their_quoting_is_broken(env):
 @pytest.mark.parametrize("walk_limit", [0, 1_000_000], ids=["pair-search", "quote-walk"])
 def test_fast_path_check(tmp_path, monkeypatch, data, allowed, walk_limit):
     # both ways of finding white space at a quote: every case, the same answer
-    from loader.warehouse import fast_path_allowed
+    from loader.records import fast_path_allowed
 
-    monkeypatch.setattr("loader.warehouse.QUOTE_WALK_LIMIT", walk_limit)
+    monkeypatch.setattr("loader.records.QUOTE_WALK_LIMIT", walk_limit)
     p = tmp_path / "f.csv"
     p.write_bytes(data)
     assert fast_path_allowed(p) is allowed

@@ -454,6 +454,175 @@ def test_no_file_text_is_ever_inside_sql(lake):
     assert any(EVIL in str(p) for kind, _, p in rec.log if kind == "executemany")
 
 
+# --- quarantine: a bad landed file does not stop the load ---------------------------------
+
+ROLLBACK = ("execute", "if @@trancount > 0 rollback transaction", None)
+BAD = {
+    "products": "the file is gone from the lake",
+    "stores": "its bytes no longer match the sha256 of its manifest",
+}
+
+
+def spoil(lk: LocalLake) -> None:
+    """Delete the landed Products.csv; change a byte of Stores.csv (same size)."""
+    (lk.root / "products" / LOAD_ID / "Products.csv").unlink()
+    stores = lk.root / "stores" / LOAD_ID / "Stores.csv"
+    data = stores.read_bytes()
+    stores.write_bytes(data[:-2] + (b"Y" if data[-2:-1] == b"X" else b"X") + data[-1:])
+
+
+def per_file(log: list[tuple[str, str | None, Any]]) -> list[list[tuple[str, str | None, Any]]]:
+    """The log cut at each ``begin transaction``: one segment a file (the last ends with
+    the connection's close)."""
+    starts = [i for i, entry in enumerate(log) if entry == ("execute", "begin transaction", None)]
+    return [log[a:b] for a, b in zip(starts, [*starts[1:], len(log)], strict=True)]
+
+
+@pytest.mark.parametrize("engine", ["sqlserver", "synapse"])
+def test_a_bad_landed_file_is_quarantined_and_every_other_file_loads(
+    lake, engine, tmp_path, capsys
+):
+    spoil(lake)
+    # SQL Server: a connection that keeps what the server would; Synapse: a recorder.
+    sim = Simulated() if engine == "sqlserver" else Recorder()
+    told: list[tuple[str, str]] = []
+    results = TsqlWarehouse(settings(engine), connect=sim, url_for=url_for).sync(
+        lake, on_quarantine=lambda lf, reason: told.append((lf.path, reason))
+    )
+    paths = {t: f"{t}/{LOAD_ID}/{t.capitalize()}.csv" for t in BAD}
+    assert told == [(paths[t], reason) for t, reason in BAD.items()]
+    # In the lake: set aside with the reason, no longer listed as landed.
+    for t, reason in BAD.items():
+        assert lake.landed(t) == []
+        (q,) = lake.quarantined(t)
+        assert (q.landed.path, q.reason) == (paths[t], reason)
+    # Statements: each bad file's transaction opens, drops what an earlier attempt may
+    # have left, and is rolled back before anything of the file is sent; every other
+    # file loads and commits with its ledger row.
+    at = loaded_at_of(sim)
+    segments = per_file(sim.log)
+    assert len(segments) == len(EXTRACTS)
+    for e, seg in zip(EXTRACTS, segments, strict=True):
+        if e.table in BAD:
+            assert seg == [*file_begins(e.table, e.file), ROLLBACK]
+            continue
+        assert seg[:3] == file_begins(e.table, e.file)
+        records, bad = (3, 1) if e.table == "customers" else (1, 0)
+        ledger = ("execute", INSERT_LOADS, ledger_params(e.table, e.file, records, bad, lake, at))
+        if e is EXTRACTS[-1]:
+            assert seg.pop() == ("close", None, None)
+        assert seg[-2:] == [ledger, ("execute", "commit transaction", None)]
+        assert ROLLBACK not in seg
+        loaded = "copy into raw" if engine == "synapse" else f"insert into raw.[{e.table}]"
+        assert any(sql and sql.startswith(loaded) for _, sql, _ in seg)
+    # Every other file's ledger row was sent, none of the two's.
+    ledger_rows = [tuple(p[:3]) for _, sql, p in sim.log if sql == INSERT_LOADS]
+    assert sorted(ledger_rows) == sorted(
+        (e.table, LOAD_ID, e.file) for e in EXTRACTS if e.table not in BAD
+    )
+    if engine == "sqlserver":  # and that is what the server keeps
+        assert sorted(sim.ledger) == sorted(ledger_rows)
+        assert {t for t, _, _ in sim.rows} == {e.table for e in EXTRACTS if e.table not in BAD} | {
+            "malformed_records/customers"
+        }
+    else:  # nothing of theirs went to the lake for COPY INTO
+        assert not (lake.root / "_normalized" / "products").exists()
+        assert not (lake.root / "_normalized" / "stores").exists()
+        assert (lake.root / "_normalized" / "agents" / LOAD_ID / "Agents.csv").is_file()
+    assert [(r.table, r.files) for r in results] == [
+        (e.table, 0 if e.table in BAD else 1) for e in EXTRACTS
+    ]
+    # A later sync goes on without them: nothing is pending.
+    sim.log.clear()
+    sim.ledger = ledger_rows
+    TsqlWarehouse(settings(engine), connect=sim, url_for=url_for).sync(lake)
+    assert "begin transaction" not in sim.statements()
+    # python -m loader status names them, with their reasons.
+    assert (
+        main(["status", "--lake", str(lake.root), "--duckdb", str(tmp_path / "none.duckdb")]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "quarantined (2 files set aside; later loads go on without them)" in out
+    for t, reason in BAD.items():
+        assert f"  {LOAD_ID}  {paths[t]}  since " in out
+        assert f": {reason}\n" in out
+
+
+def test_on_azure_a_gone_or_changed_blob_is_quarantined_and_every_other_file_loads(
+    azurite, tmp_path
+):
+    """The same with the lake on Azure (Azurite): the download finds the blob gone, or
+    its bytes not those of the manifest's sha256."""
+    import uuid
+
+    from loader.azure_lake import AzureLake
+
+    url = f"az://t{uuid.uuid4().hex[:16]}/bronze"
+    lk = AzureLake.from_url(
+        url, environ={"AZURE_STORAGE_CONNECTION_STRING": azurite.connection_string}
+    )
+    land_source(validate_source(write_source(tmp_path / "src")), lk, load_id=LOAD_ID)
+    paths = {t: f"{t}/{LOAD_ID}/{t.capitalize()}.csv" for t in BAD}
+    lk.container.delete_blob(f"bronze/{paths['products']}")
+    data = lk.container.download_blob(f"bronze/{paths['stores']}").readall()
+    changed = data[:-2] + (b"Y" if data[-2:-1] == b"X" else b"X") + data[-1:]
+    lk.container.upload_blob(f"bronze/{paths['stores']}", changed, overwrite=True)
+    sim = Simulated()
+    told: list[tuple[str, str]] = []
+    TsqlWarehouse(settings(), connect=sim).sync(
+        lk, on_quarantine=lambda lf, reason: told.append((lf.path, reason))
+    )
+    reasons = {
+        "products": "the file is gone from the lake",
+        "stores": f"bronze/{paths['stores']} in the lake at {url} does not match its "
+        "manifest's sha256: the lake was changed outside the loader",
+    }
+    assert told == [(paths[t], reasons[t]) for t in BAD]
+    for t in BAD:
+        assert lk.landed(t) == []
+        assert [q.reason for q in lk.quarantined(t)] == [reasons[t]]
+    for e, seg in zip(EXTRACTS, per_file(sim.log), strict=True):
+        if e.table in BAD:
+            assert seg == [*file_begins(e.table, e.file), ROLLBACK]
+        else:
+            assert ("execute", "commit transaction", None) in seg and ROLLBACK not in seg
+    assert sorted(sim.ledger) == sorted(
+        (e.table, LOAD_ID, e.file) for e in EXTRACTS if e.table not in BAD
+    )
+
+
+def test_bootstrap_on_sql_server_quarantines_says_so_and_a_new_delivery_lands(
+    tmp_path, monkeypatch, capsys
+):
+    """Through the command line: the bootstrap warns of each quarantined file and loads
+    the others; the same source delivered again lands the two files anew, and loads them."""
+    src = write_source(tmp_path / "src")
+    lk = LocalLake(tmp_path / "lake")
+    land_source(validate_source(src), lk, load_id=LOAD_ID)
+    spoil(lk)
+    sim = Simulated()
+    monkeypatch.setattr("loader.tsql_warehouse.pyodbc_connect", sim)
+    for k, v in {
+        "SQLSERVER_HOST": "c360.database.windows.net",
+        "SQLSERVER_DATABASE": "customer360",
+        "SQLSERVER_USER": "loader",
+        "SQLSERVER_PASSWORD": "pw",
+    }.items():
+        monkeypatch.setenv(k, v)
+    args = ["bootstrap", "--source", str(src), "--lake", str(lk.root), "--target", "sqlserver"]
+    assert main(args) == 0
+    captured = capsys.readouterr()
+    for t, reason in BAD.items():
+        path = f"{t}/{LOAD_ID}/{t.capitalize()}.csv"
+        assert f"warning: {path} quarantined: {reason}; later loads go on" in captured.err
+    assert sorted(t for t, _, _ in sim.ledger) == sorted(
+        e.table for e in EXTRACTS if e.table not in BAD
+    )
+    assert main(args) == 0  # the quarantined files are not landed any more: they land again
+    assert sorted(t for t, _, _ in sim.ledger) == sorted(e.table for e in EXTRACTS)
+    assert {t for t, load_id, _ in sim.ledger if load_id != LOAD_ID} == set(BAD)
+
+
 # --- Synapse: COPY INTO from normalized files in the lake --------------------------------
 
 
