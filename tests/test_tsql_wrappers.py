@@ -400,6 +400,56 @@ def test_the_later_build_is_a_later_build(target, builds):
 
 
 @pytest.mark.parametrize("target", TARGETS)
+def test_incremental_deletes_and_inserts_are_one_atomic_batch(target, builds):
+    """Issue 14, finding 8: in the later build, every incremental model deletes the rows
+    it replaces and inserts the new ones in one statement batch, after the adapter built
+    its temporary relation (no pre-hook runs a delete before it). On Synapse and Fabric,
+    where dbt-fabric runs in autocommit, the batch is its own transaction that rolls back
+    on error; on SQL Server it runs inside dbt's transaction of the model."""
+    build = builds(target)["later"]
+    manifest = json.loads(
+        (Path(build["target_path"]) / "manifest.json").read_text(encoding="utf-8")
+    )
+    incremental = {
+        uid: node
+        for uid, node in manifest["nodes"].items()
+        if node["resource_type"] == "model" and node["config"].get("materialized") == "incremental"
+    }
+    assert len(incremental) >= 20, sorted(incremental)
+    for uid, node in incremental.items():
+        assert node["config"].get("pre-hook") == [], f"{uid}: a pre-hook"
+        # the model's table, quoted "..." or [...], with or without its database
+        q = r'["\[]{}["\]]'
+        target_name = r"(?:{}\.)?{}\.{}".format(
+            q.format(r"\w+"),
+            q.format(re.escape(node["schema"])),
+            q.format(re.escape(node["alias"])),
+        )
+        statements = [s["sql"] for s in build["statements"] if s["node"] == uid]
+        deletes = [
+            n
+            for n, sql in enumerate(statements)
+            if re.search(rf"delete\s+from\s+{target_name}\s", sql, re.I)
+        ]
+        assert len(deletes) == 1, f"{uid}: {len(deletes)} statements delete from the model"
+        batch = statements[deletes[0]]
+        assert re.search(rf"insert\s+into\s+{target_name}\s", batch, re.I), (
+            f"{uid}: the delete and the insert are not one batch"
+        )
+        temp = [  # CTAS (Synapse, Fabric) or SELECT ... INTO (SQL Server) of the temp table
+            n
+            for n, sql in enumerate(statements)
+            if re.search(r"(create\s+table|into)\s+\S*__dbt_tmp\b", sql, re.I)
+        ]
+        assert temp and min(temp) < deletes[0], f"{uid}: the delete runs before the temp relation"
+        if target in ("synapse", "fabric"):
+            flat = " ".join(batch.lower().split())
+            assert "begin transaction; begin try" in flat, f"{uid}: no transaction of its own"
+            assert "commit transaction; end try begin catch" in flat, uid
+            assert "rollback transaction; throw; end catch" in flat, uid
+
+
+@pytest.mark.parametrize("target", TARGETS)
 def test_contract_types_are_types_the_engine_stores(target, builds):
     """The enforced contracts' data_type, as the target's manifest has them: a T-SQL
     target must never rely on an adapter translating `timestamp` (rowversion in T-SQL)."""
