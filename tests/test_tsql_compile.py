@@ -29,24 +29,10 @@ import sqlglot
 from sqlglot import exp
 from sqlglot.tokens import TokenType
 
+from tests.tsql_harness import PLACEHOLDERS
+
 REPO = Path(__file__).resolve().parents[1]
 DBT = Path(sys.executable).with_name("dbt")
-
-PLACEHOLDERS = {
-    "SQLSERVER_HOST": "placeholder.invalid",
-    "SQLSERVER_DATABASE": "customer360",
-    "SQLSERVER_USER": "placeholder",
-    "SQLSERVER_PASSWORD": "placeholder",
-    "SYNAPSE_HOST": "placeholder.invalid",
-    "SYNAPSE_DATABASE": "customer360",
-    "SYNAPSE_USER": "placeholder",
-    "SYNAPSE_PASSWORD": "placeholder",
-    "FABRIC_HOST": "placeholder.invalid",
-    "FABRIC_DATABASE": "customer360",
-    "FABRIC_AUTHENTICATION": "ActiveDirectoryServicePrincipal",
-    "FABRIC_CLIENT_ID": "placeholder",
-    "FABRIC_CLIENT_SECRET": "placeholder",
-}
 
 # Function names (as written, lower case) that SQL Server 2017+ / Synapse dedicated
 # pools do not have, or that depend on the session's language or DATEFIRST.

@@ -20,9 +20,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
-import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
@@ -34,12 +31,11 @@ from tests import tsql_emulator
 from tests.sources import write_source
 from tests.test_edge_cases import LOAD1
 from tests.test_end_to_end import assert_same_rows, run_dbt
-from tests.test_tsql_compile import PLACEHOLDERS
+from tests.test_tsql_compile import dbt_offline
 
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
-DBT = Path(sys.executable).with_name("dbt")
 
 EMOJI = "\U0001f600"
 TEXT_ROWS = {
@@ -61,15 +57,6 @@ TEXT_ROWS = {
 SOURCE = LOAD1 | {t: LOAD1[t] + rows for t, rows in TEXT_ROWS.items()}
 
 
-def tsql_env() -> dict[str, str]:
-    return {
-        **os.environ,
-        **PLACEHOLDERS,
-        "DBT_PROFILES_DIR": str(REPO),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-
-
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory):
     """The edge cases built on DuckDB: the raw rows both builds read, and the result."""
@@ -87,31 +74,17 @@ def reference(tmp_path_factory: pytest.TempPathFactory):
 
 def compiled_models(target: str, out: Path) -> list[dict]:
     """Every model compiled for ``target`` (full build), in dependency order."""
-    r = subprocess.run(
+    dbt_offline(
+        target,
+        out,
         [
-            str(DBT),
-            "compile",
-            "--target",
-            target,
-            "--no-populate-cache",
-            "--no-introspect",
             "--vars",
             "{offline_compile: true}",
             "--select",
             "resource_type:model resource_type:seed",
-            "--target-path",
-            str(out),
-            "--log-path",
-            str(out / "logs"),
             "--quiet",
         ],
-        cwd=REPO,
-        env=tsql_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
     )
-    assert r.returncode == 0, r.stdout[-4000:]
     nodes = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["nodes"]
     models = {uid: n for uid, n in nodes.items() if n["resource_type"] == "model"}
     ordered, done = [], set()
