@@ -495,7 +495,7 @@ class FakeServer:
                 ["int", "varchar", "varchar"],
                 [(0, "false", "false")],
             )
-        # the project's own queries (macros/incremental.sql, macros/tests/get_where_subquery.sql)
+        # the project's own queries (macros/incremental/, macros/tests/get_where_subquery.sql)
         m = re.match(r"\s*select\s+max\((\w+)\)\s+as\s+latest\s+from\b", low)
         if m:
             value = LOAD_ID if m.group(1) == "_load_id" else EARLIER

@@ -1,4 +1,5 @@
-{{ config(unique_key='interaction_id') }}
+{#- Synapse: hashed on the primary key, which the last-wins window partitions on. -#}
+{{ config(unique_key='interaction_id', dist='HASH(interaction_id)') }}
 
 {{ classify_records(
     base=ref('base_retail__customer_service_interactions'),

@@ -1,4 +1,5 @@
-{{ config(unique_key='customer_id') }}
+{#- Synapse: hashed on the primary key, which the last-wins window partitions on. -#}
+{{ config(unique_key='customer_id', dist='HASH(customer_id)') }}
 
 {{ classify_records(
     base=ref('base_retail__customers'),

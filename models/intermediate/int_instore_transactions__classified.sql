@@ -1,4 +1,5 @@
-{{ config(unique_key='transaction_id') }}
+{#- Synapse: hashed on the primary key, which the last-wins window partitions on. -#}
+{{ config(unique_key='transaction_id', dist='HASH(transaction_id)') }}
 
 {{ classify_records(
     base=ref('base_retail__instore_transactions'),

@@ -1,4 +1,5 @@
-{{ config(unique_key='loyalty_id') }}
+{#- Synapse: hashed on the primary key, which the last-wins window partitions on. -#}
+{{ config(unique_key='loyalty_id', dist='HASH(loyalty_id)') }}
 
 {{ classify_records(
     base=ref('base_retail__loyalty_accounts'),

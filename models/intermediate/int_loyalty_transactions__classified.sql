@@ -1,6 +1,7 @@
-{{ config(unique_key='loyalty_id') }}
+{{ config(unique_key='loyalty_id', dist='HASH(loyalty_id)') }}
 {#- The key is (loyalty_id, changed_at); the incremental unit is the loyalty account:
-    every record of an affected account is reclassified and replaced. -#}
+    every record of an affected account is reclassified and replaced. Synapse: hashed on
+    loyalty_id, which the last-wins window partitions on. -#}
 
 {{ classify_records(
     base=ref('base_retail__loyalty_transactions'),

@@ -2,10 +2,12 @@
     rows of the touched agents are deleted and inserted again, recomputed, in one batch
     (the delete_touched strategy). -#}
 
+{#- Synapse: a small aggregate, replicated to every compute node. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete_touched',
     unique_key='agent_id',
+    dist='REPLICATE',
 ) }}
 
 {%- set touched_agents = touched_keys('agent_id') %}

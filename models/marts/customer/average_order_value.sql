@@ -3,10 +3,12 @@
     left out. Incrementally, the rows of the touched products and stores are deleted
     and inserted again, recomputed, in one batch (the delete_touched strategy). -#}
 
+{#- Synapse: a small aggregate, replicated to every compute node. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete_touched',
     unique_key=['product_id', 'store_id'],
+    dist='REPLICATE',
 ) }}
 
 {%- set touched_products = touched_keys('product_id') %}

@@ -3,6 +3,14 @@
     the build's new records touch are recomputed (touched_keys),
     or every customer when the segment rules changed (segment_rules_changed). -#}
 
+{#- delete+insert on customer_id (every silver customer has a row, and customers never
+    leave silver). Synapse: hashed on customer_id, like the silver facts it reads. -#}
+{{ config(
+    materialized='incremental',
+    unique_key='customer_id',
+    dist='HASH(customer_id)',
+) }}
+
 {%- set touched_customers = touched_keys('customer_id') %}
 {#- other segment rules than those of the rows kept: every customer, as a full build -#}
 {%- set customer_scope = touched_scope(touched_customers, every_key=segment_rules_changed()) %}

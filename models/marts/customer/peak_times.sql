@@ -1,5 +1,9 @@
 {#- Transactions per channel, ISO weekday and hour; no timestamp, no bucket. -#}
 
+{#- Rebuilt in full (168 rows per channel at most). Synapse: replicated to every compute
+    node. -#}
+{{ config(dist='REPLICATE') -}}
+
 with
 
 online_transactions as (

@@ -1,4 +1,5 @@
-{{ config(alias='agents', unique_key='agent_id') }}
+{#- Synapse: a small dimension, replicated to every compute node (joins to it move no data). -#}
+{{ config(alias='agents', unique_key='agent_id', dist='REPLICATE') }}
 
 {{ silver_rows(
     classified=ref('int_agents__classified'),

@@ -1,4 +1,5 @@
-{{ config(alias='customer_service_interactions', unique_key='interaction_id') }}
+{#- Synapse: hashed on customer_id, which gold joins and groups on. -#}
+{{ config(alias='customer_service_interactions', unique_key='interaction_id', dist='HASH(customer_id)') }}
 
 {{ silver_rows(
     classified=ref('int_customer_service_interactions__classified'),

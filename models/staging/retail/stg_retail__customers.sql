@@ -1,4 +1,5 @@
-{{ config(alias='customers', unique_key='customer_id') }}
+{#- Synapse: a small dimension, replicated to every compute node (joins to it move no data). -#}
+{{ config(alias='customers', unique_key='customer_id', dist='REPLICATE') }}
 
 {{ silver_rows(
     classified=ref('int_customers__classified'),

@@ -1,4 +1,5 @@
-{{ config(alias='instore_transactions', unique_key='transaction_id') }}
+{#- Synapse: hashed on customer_id, which gold joins and groups on. -#}
+{{ config(alias='instore_transactions', unique_key='transaction_id', dist='HASH(customer_id)') }}
 
 {{ silver_rows(
     classified=ref('int_instore_transactions__classified'),

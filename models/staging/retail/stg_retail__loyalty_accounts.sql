@@ -1,4 +1,5 @@
-{{ config(alias='loyalty_accounts', unique_key='loyalty_id') }}
+{#- Synapse: a small dimension, replicated to every compute node (joins to it move no data). -#}
+{{ config(alias='loyalty_accounts', unique_key='loyalty_id', dist='REPLICATE') }}
 
 {{ silver_rows(
     classified=ref('int_loyalty_accounts__classified'),

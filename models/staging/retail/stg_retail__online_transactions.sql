@@ -1,4 +1,5 @@
-{{ config(alias='online_transactions', unique_key='order_id') }}
+{#- Synapse: hashed on customer_id, which gold joins and groups on. -#}
+{{ config(alias='online_transactions', unique_key='order_id', dist='HASH(customer_id)') }}
 
 {{ silver_rows(
     classified=ref('int_online_transactions__classified'),

@@ -1,4 +1,5 @@
-{{ config(alias='products', unique_key='product_id') }}
+{#- Synapse: a small dimension, replicated to every compute node (joins to it move no data). -#}
+{{ config(alias='products', unique_key='product_id', dist='REPLICATE') }}
 
 {{ silver_rows(
     classified=ref('int_products__classified'),

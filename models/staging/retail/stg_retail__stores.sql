@@ -1,4 +1,5 @@
-{{ config(alias='stores', unique_key='store_id') }}
+{#- Synapse: a small dimension, replicated to every compute node (joins to it move no data). -#}
+{{ config(alias='stores', unique_key='store_id', dist='REPLICATE') }}
 
 {{ silver_rows(
     classified=ref('int_stores__classified'),

@@ -1,3 +1,6 @@
+{#- The project's is_incremental(), for every engine (it overrides dbt's): lets the
+    offline compile show either branch of an incremental model. -#}
+
 {#- `dbt compile --vars '{offline_compile: true}'` (with --no-populate-cache and
     --no-introspect) compiles every model, incremental ones included, without asking the
     warehouse anything: is_incremental() is then false, so the full-refresh branch of an

@@ -1,0 +1,212 @@
+{#- Classification and silver: the bodies of int_<table>__classified (classify_records,
+    CONTRACT.md section 2) and of the silver tables (silver_rows), one code path for the
+    nine extracts. A full build classifies every raw record; an incremental build reads
+    only the loads that are new since the last build and reclassifies every record whose
+    key they can have changed, so that the result is the full build's, row for row:
+
+    - affected keys: the keys of the new records, and the keys of earlier records
+      rejected as orphan_reference whose foreign keys now resolve (their parent arrived
+      since; a silver key, once there, never leaves);
+    - every record of an affected key, old and new, goes through the orphan check and
+      the last-wins ranking again, and replaces that key's records in the classified
+      table (delete+insert on the key: the reclassified rows are all of the key's rows);
+    - silver takes the winners that are not in silver yet, and replaces those keys.
+
+    The SQL is portable (no dispatch): the same on DuckDB, SQL Server and Synapse. -#}
+
+{#- Lineage columns of a classified record, in order. -#}
+{% macro _classified_lineage() -%}
+    {{ return(['_record_key', '_source_file', '_source_row', '_load_id', '_loaded_at', '_lake_path']) }}
+{%- endmacro %}
+
+{#- The body of int_<table>__classified: every raw record with its fate (base_records:
+    every record of the base model, or only the new loads' when incremental).
+    base: the base model (format checks done); columns: its typed contract columns;
+    key_columns: the primary key; partition_column: the key column that the incremental
+    unit (and the model's unique_key) is, the first key column by default; references:
+    the foreign keys, each {'column', 'parent' (the parent's silver relation),
+    'parent_column'}. -#}
+{% macro classify_records(base, columns, key_columns, references=[], partition_column=none) -%}
+{%- set partition = partition_column or key_columns[0] -%}
+{%- set lineage = _classified_lineage() -%}
+{%- set incremental = is_incremental() -%}
+with
+
+base_records as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }},
+        {%- endfor %}
+        _format_reason
+    from {{ base }}
+    {%- if incremental %}
+    where _load_id > {{ load_watermark(this) }}
+    {%- endif %}
+
+),
+{%- for reference in references %}
+
+{{ reference.column }}_parents as (
+
+    select {{ reference.parent_column }} as parent_key
+    from {{ reference.parent }}
+
+),
+{%- endfor %}
+{%- if incremental %}
+{%- if references %}
+
+revalidated as (
+
+    select classified.{{ partition }}
+    from {{ this }} as classified
+    {%- for reference in references %}
+    left join {{ reference.column }}_parents
+        on classified.{{ reference.column }} = {{ reference.column }}_parents.parent_key
+    {%- endfor %}
+    where classified._rejection_reason = 'orphan_reference'
+    {%- for reference in references %}
+        and (classified.{{ reference.column }} is null or {{ reference.column }}_parents.parent_key is not null)
+    {%- endfor %}
+
+),
+{%- endif %}
+
+affected_keys as (
+
+    select distinct {{ partition }}
+    from base_records
+    where {{ partition }} is not null
+    {%- if references %}
+    union
+    select {{ partition }}
+    from revalidated
+    {%- endif %}
+
+),
+
+earlier_records as (
+
+    select
+        {%- for column in columns + lineage %}
+        classified.{{ column }},
+        {%- endfor %}
+        case
+            when classified._rejection_reason in ('orphan_reference', 'duplicate_superseded') then null
+            else classified._rejection_reason
+        end as _format_reason
+    from {{ this }} as classified
+    inner join affected_keys
+        on classified.{{ partition }} = affected_keys.{{ partition }}
+
+),
+
+records as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }},
+        {%- endfor %}
+        _format_reason
+    from base_records
+    union all
+    select
+        {%- for column in columns + lineage %}
+        {{ column }},
+        {%- endfor %}
+        _format_reason
+    from earlier_records
+
+),
+{%- else %}
+
+records as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }},
+        {%- endfor %}
+        _format_reason
+    from base_records
+
+),
+{%- endif %}
+
+referenced as (
+
+    select
+        {%- for column in columns + lineage %}
+        records.{{ column }},
+        {%- endfor %}
+        case
+            when records._format_reason is not null then records._format_reason
+            {%- for reference in references %}
+            when records.{{ reference.column }} is not null and {{ reference.column }}_parents.parent_key is null
+                then 'orphan_reference'
+            {%- endfor %}
+        end as _reference_reason
+    from records
+    {%- for reference in references %}
+    left join {{ reference.column }}_parents
+        on records.{{ reference.column }} = {{ reference.column }}_parents.parent_key
+    {%- endfor %}
+
+),
+
+ranked as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }},
+        {%- endfor %}
+        _reference_reason,
+        {{ last_wins_row_number(key_columns, candidate_condition='_reference_reason is null') }} as _occurrence
+    from referenced
+
+),
+
+final as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }},
+        {%- endfor %}
+        case
+            when _reference_reason is not null then _reference_reason
+            when _occurrence > 1 then 'duplicate_superseded'
+        end as _rejection_reason,
+        {{ run_started_literal() }} as _classified_at
+    from ranked
+
+)
+
+select * from final
+{%- endmacro %}
+
+{#- The body of a silver table (stg_retail__<table>): the classified records kept in
+    silver. Incrementally: the winners among the records classified since silver's
+    latest `_classified_at`. A build reclassifies every record of each key (or
+    partition) it touches, so those are every winner of the touched keys; they replace
+    the keys' rows (delete+insert on the model's unique_key, the partition column), and no
+    other row of silver is read. -#}
+{% macro silver_rows(classified, columns) -%}
+{%- set lineage = ['_source_file', '_source_row', '_load_id', '_loaded_at', '_classified_at'] -%}
+with
+
+winners as (
+
+    select
+        {%- for column in columns + lineage %}
+        {{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ classified }}
+    where _rejection_reason is null
+    {%- if is_incremental() %}
+        and _classified_at > {{ time_watermark(this, '_classified_at') }}
+    {%- endif %}
+
+)
+
+select * from winners
+{%- endmacro %}
