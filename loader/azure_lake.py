@@ -42,7 +42,6 @@ import os
 import re
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -62,6 +61,7 @@ from azure.core.exceptions import (
     ServiceResponseError,
 )
 from azure.storage.blob import (
+    BlobLeaseClient,
     BlobServiceClient,
     ContainerClient,
     ContentSettings,
@@ -79,6 +79,7 @@ from loader.lake import (
     Progress,
     Quarantined,
     pause_for_tests,
+    wait_to_take,
 )
 
 ENV_CONNECTION_STRING = "AZURE_STORAGE_CONNECTION_STRING"
@@ -406,26 +407,24 @@ class AzureLake:
         except AzureError as e:
             self._fail(f"creating the lock {blob.blob_name}", e)
         lease_seconds = self.lease_seconds()
-        deadline = time.monotonic() + timeout
-        waited = False
-        while True:
+
+        def take() -> BlobLeaseClient | None:
             try:
-                lease = blob.acquire_lease(lease_duration=lease_seconds)
-                break
+                return blob.acquire_lease(lease_duration=lease_seconds)
             except HttpResponseError as e:
-                if e.status_code != 409:
+                if e.status_code != 409:  # 409: another run holds the lease
                     self._fail(f"taking the lock {blob.blob_name}", e)
-                where = f"another load is running on the lake at {self.url} (the lease on {LOCK})"
-                if time.monotonic() >= deadline:
-                    raise LoaderError(
-                        f"{where}; gave up waiting after {timeout:g}s (C360_LOCK_TIMEOUT)"
-                    ) from None
-                if not waited and on_wait:
-                    on_wait(where)
-                waited = True
-                time.sleep(1.0)
+                return None
             except AzureError as e:
                 self._fail(f"taking the lock {blob.blob_name}", e)
+
+        lease = wait_to_take(
+            take,
+            lambda: f"another load is running on the lake at {self.url} (the lease on {LOCK})",
+            timeout,
+            on_wait,
+            1.0,
+        )
         stop = threading.Event()
 
         def renew() -> None:

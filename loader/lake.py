@@ -33,9 +33,11 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from loader.errors import LoaderError
+
+T = TypeVar("T")
 
 MANIFEST = "_manifest.json"
 QUARANTINE = "_quarantine.json"
@@ -179,6 +181,30 @@ def lock_timeout() -> float:
         raise LoaderError("C360_LOCK_TIMEOUT must be a number of seconds") from e
 
 
+def wait_to_take(
+    take: Callable[[], T | None],
+    busy: Callable[[], str],
+    timeout: float,
+    on_wait: Callable[[str], None] | None,
+    interval: float,
+) -> T:
+    """What ``take()`` returns once it is not None (None: another run holds the lock),
+    trying every ``interval`` seconds for up to ``timeout`` seconds. ``busy()`` says who
+    holds it: once through ``on_wait`` when the wait begins, and in the error that ends
+    a wait which timed out."""
+    deadline = time.monotonic() + timeout
+    waited = False
+    while (taken := take()) is None:
+        holder = busy()
+        if time.monotonic() >= deadline:
+            raise LoaderError(f"{holder}; gave up waiting after {timeout:g}s (C360_LOCK_TIMEOUT)")
+        if not waited and on_wait:
+            on_wait(holder)
+        waited = True
+        time.sleep(interval)
+    return taken
+
+
 @contextmanager
 def file_lock(
     path: Path, what: str, timeout: float, on_wait: Callable[[str], None] | None = None
@@ -192,24 +218,20 @@ def file_lock(
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as e:
         raise LoaderError(f"cannot create the lock {path} of {what}: {e}") from e
+
+    def take() -> bool | None:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            return None
+
+    def busy() -> str:
+        holder = os.pread(fd, 200, 0).decode(errors="replace").strip()
+        return f"another load is running on {what} ({holder or 'another process'})"
+
     try:
-        deadline = time.monotonic() + timeout
-        waited = False
-        while True:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                holder = os.pread(fd, 200, 0).decode(errors="replace").strip()
-                busy = f"another load is running on {what} ({holder or 'another process'})"
-                if time.monotonic() >= deadline:
-                    raise LoaderError(
-                        f"{busy}; gave up waiting after {timeout:g}s (C360_LOCK_TIMEOUT)"
-                    ) from None
-                if not waited and on_wait:
-                    on_wait(busy)
-                waited = True
-                time.sleep(0.05)
+        wait_to_take(take, busy, timeout, on_wait, 0.05)
         me = f"pid {os.getpid()} since {datetime.now(UTC).isoformat(timespec='seconds')}"
         os.ftruncate(fd, 0)
         os.pwrite(fd, me.encode(), 0)
