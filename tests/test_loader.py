@@ -13,7 +13,7 @@ import pytest
 
 from loader.cli import main
 from loader.contract import EXTRACTS
-from loader.lake import LocalLake
+from loader.lake import LOCK, LocalLake
 from loader.warehouse import DuckDBWarehouse
 from tests.sources import VALID_ROW, headers_of, write_source
 
@@ -59,7 +59,7 @@ def raw_counts(db: Path) -> dict[str, int]:
 def lake_files(lake: Path) -> list[str]:
     """The lake's files, its lock (``_lock``, which holds no data) left out."""
     return sorted(
-        str(p.relative_to(lake)) for p in lake.rglob("*") if p.is_file() and p.name != "_lock"
+        str(p.relative_to(lake)) for p in lake.rglob("*") if p.is_file() and p.name != LOCK
     )
 
 

@@ -28,6 +28,7 @@ from loader.errors import LoaderError
 from loader.lake import LOCK, LocalLake, file_lock, new_load_id
 from loader.warehouse import DuckDBWarehouse
 from tests.sources import VALID_ROW, csv_line, write_source
+from tests.test_loader import lake_files, query, raw_counts
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -62,24 +63,6 @@ def run_cli(where: dict[str, Path], *args: str, **kw) -> subprocess.CompletedPro
         cwd=REPO,
         timeout=120,
         **kw,
-    )
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    con = duckdb.connect(str(db), read_only=True)
-    try:
-        return con.execute(sql).fetchall()
-    finally:
-        con.close()
-
-
-def raw_counts(db: Path) -> dict[str, int]:
-    return {e.table: query(db, f"select count(*) from raw.{e.table}")[0][0] for e in EXTRACTS}
-
-
-def lake_files(lake: Path) -> list[str]:
-    return sorted(
-        str(p.relative_to(lake)) for p in lake.rglob("*") if p.is_file() and p.name != LOCK
     )
 
 

@@ -1,13 +1,9 @@
 {#- The value formats of CONTRACT.md section 1 in T-SQL, which has no regular
     expressions (SQL Server before 2025, Synapse): LIKE character classes under a binary
-    collation (so that [0-9] is exactly the ten ASCII digits, whatever the database's
-    collation), then TRY_CAST / TRY_CONVERT with explicit ISO styles (never dependent on
+    collation (case_sensitive, so that [0-9] is exactly the ten ASCII digits, whatever
+    the database's collation), then TRY_CAST / TRY_CONVERT with explicit ISO styles (never dependent on
     SET LANGUAGE or SET DATEFORMAT). Each check is a predicate on a trimmed, non-NULL
     text; each is used only in a WHERE or CASE WHEN, never as a value. -#}
-
-{%- macro _tsql_bin(column) -%}
-    {{ case_sensitive(column) }}
-{%- endmacro %}
 
 {#- Trim space, tab, LF, VT, FF and CR (TRIM ... FROM: SQL Server 2017+, Synapse). -#}
 {% macro sqlserver__trim_whitespace(column) -%}
@@ -28,7 +24,7 @@
 {#- INT: an optional sign and decimal digits only, within the 32-bit range. -#}
 {% macro sqlserver__is_int_text(column) -%}
     ({{ _tsql_unsigned(column) }} <> ''
-        and {{ _tsql_bin(_tsql_unsigned(column)) }} not like '%[^0-9]%'
+        and {{ case_sensitive(_tsql_unsigned(column)) }} not like '%[^0-9]%'
         and try_cast({{ column }} as {{ type_key_int() }}) is not null)
 {%- endmacro %}
 {% macro fabric__is_int_text(column) -%} {{ sqlserver__is_int_text(column) }} {%- endmacro %}
@@ -39,7 +35,7 @@
     contract accepts and rounds. -#}
 {% macro sqlserver__is_decimal_text(column) -%}
     ({{ _tsql_unsigned(column) }} <> ''
-        and {{ _tsql_bin(_tsql_unsigned(column)) }} not like '%[^0-9.]%'
+        and {{ case_sensitive(_tsql_unsigned(column)) }} not like '%[^0-9.]%'
         and {{ _tsql_unsigned(column) }} not like '%.%.%'
         and left({{ _tsql_unsigned(column) }}, 1) <> '.'
         and right({{ _tsql_unsigned(column) }}, 1) <> '.'
@@ -59,7 +55,7 @@
     case when {{ column }} is not null then concat(
         case when left({{ column }}, 1) = '-' then '-' else '' end,
         '0',
-        substring({{ integer_part }}, patindex('%[^0]%', concat({{ _tsql_bin(integer_part) }}, 'x')), 4000),
+        substring({{ integer_part }}, patindex('%[^0]%', concat({{ case_sensitive(integer_part) }}, 'x')), 4000),
         '.',
         substring({{ unsigned }}, charindex('.', concat({{ unsigned }}, '.')) + 1, 3)
     ) end
@@ -68,11 +64,11 @@
 {#- DATETIME: 'YYYY-MM-DD HH:MM:SS' or with 'T', optional fractional seconds; a real
     date (style 23: yyyy-mm-dd) and a time within 00:00:00 to 23:59:59. -#}
 {% macro sqlserver__is_datetime_text(column) -%}
-    ({{ _tsql_bin(column) }} like '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-2][0-9]:[0-5][0-9]:[0-5][0-9]%'
+    ({{ case_sensitive(column) }} like '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-2][0-9]:[0-5][0-9]:[0-5][0-9]%'
         and substring({{ column }}, 12, 2) <= '23'
         and (len({{ column }}) = 19
             or (substring({{ column }}, 20, 1) = '.' and len({{ column }}) > 20
-                and {{ _tsql_bin('substring(' ~ column ~ ', 21, 4000)') }} not like '%[^0-9]%'))
+                and {{ case_sensitive('substring(' ~ column ~ ', 21, 4000)') }} not like '%[^0-9]%'))
         and substring({{ column }}, 1, 4) <> '0000'
         and try_convert(date, substring({{ column }}, 1, 10), 23) is not null)
 {%- endmacro %}
@@ -81,7 +77,7 @@
 {#- DATE: 'YYYY-MM-DD', a real calendar date. -#}
 {% macro sqlserver__is_date_text(column) -%}
     (len({{ column }}) = 10
-        and {{ _tsql_bin(column) }} like '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+        and {{ case_sensitive(column) }} like '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
         and substring({{ column }}, 1, 4) <> '0000'
         and try_convert(date, {{ column }}, 23) is not null)
 {%- endmacro %}
