@@ -184,13 +184,15 @@ def test_customer_segments_lineage_runs_from_sources_to_the_dashboard(docs_site:
     labels = {n["id"]: n["label"] for n in state["nodes"]}
     # What a person reads on the graph, left to right.
     for label in (
-        "raw.online_transactions",
-        "raw.loyalty_accounts",
-        "raw.customers",
-        "raw.products",
+        "retail.online_transactions",
+        "retail.loyalty_accounts",
+        "retail.customers",
+        "retail.products",
         "stg_retail__online_transactions",
-        "stg_retail__loyalty_accounts",
-        "stg_retail__customers",
+        "int_online_transactions__classified",
+        "online_transactions",
+        "loyalty_accounts",
+        "customers",
         "customer_segments",
         "customer_360",
         "Customer 360 dashboard",
@@ -202,8 +204,10 @@ def test_customer_segments_lineage_runs_from_sources_to_the_dashboard(docs_site:
     # Sources never depend on anything, and the dashboard is the end of the line.
     x = {n["id"]: n["x"] for n in state["nodes"]}
     chain = [
-        f"source.{PROJECT}.raw.online_transactions",
+        f"source.{PROJECT}.retail.online_transactions",
         f"model.{PROJECT}.stg_retail__online_transactions",
+        f"model.{PROJECT}.int_online_transactions__classified",
+        f"model.{PROJECT}.online_transactions",
         SEGMENTS,
         f"model.{PROJECT}.customer_360",
         EXPOSURE,
@@ -229,7 +233,7 @@ def test_the_dashboard_exposure_runs_from_all_nine_sources(docs_site: DocsSite):
 
     ids = {n["id"] for n in state["nodes"]}
     for e in EXTRACTS:
-        assert f"source.{PROJECT}.raw.{e.table}" in ids, f"raw.{e.table} is not upstream"
+        assert f"source.{PROJECT}.retail.{e.table}" in ids, f"retail.{e.table} is not upstream"
     for g in GOLD:
         assert f"model.{PROJECT}.{g}" in ids
     assert f"model.{PROJECT}.rejected_rows" in ids

@@ -532,7 +532,7 @@ def test_data_tests_read_what_the_latest_build_wrote(warehouses, tmp_path):
     caught by the daily build's test."""
     con, *_ = warehouses
     db = copy_of(con, "incremental", tmp_path)
-    unique_order = ["test", "-s", "unique_stg_retail__online_transactions_order_id"]
+    unique_order = ["test", "-s", "unique_online_transactions_order_id"]
 
     def plant(when: str) -> None:
         first = "(select min(_classified_at) from silver.online_transactions)"

@@ -529,6 +529,7 @@ def check_synapse_settings(manifest: Path) -> None:
     """Tables: clustered columnstore; silver transaction tables hash-distributed, silver
     dimensions replicated; no table left round robin."""
     nodes = json.loads(manifest.read_text(encoding="utf-8"))["nodes"]
+    nodes_by_name = {n["name"]: n for n in nodes.values() if n["resource_type"] == "model"}
     tables = {
         n["name"]: n["config"]
         for n in nodes.values()
@@ -539,8 +540,8 @@ def check_synapse_settings(manifest: Path) -> None:
         assert config.get("index") == "CLUSTERED COLUMNSTORE INDEX", name
         dist = config.get("dist") or "ROUND_ROBIN"
         assert dist == "REPLICATE" or re.fullmatch(r"HASH\(\w+\)", dist), (name, dist)
-        if name.startswith("stg_retail__"):
-            expected_hash = name.removeprefix("stg_retail__") in TRANSACTIONS
+        if nodes_by_name[name]["path"].startswith("silver/"):
+            expected_hash = name in TRANSACTIONS
             assert dist.startswith("HASH") == expected_hash, (name, dist)
 
 

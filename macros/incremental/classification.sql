@@ -24,7 +24,7 @@
     base: the base model (format checks done); columns: its typed contract columns;
     key_columns: the primary key; partition_column: the key column that the incremental
     unit (and the model's unique_key) is, the first key column by default; references:
-    the foreign keys, each {'column', 'parent' (the parent's silver relation),
+    the foreign keys, each {'column', 'parent' (the parent's classified model, whose winners are its silver rows),
     'parent_column'}. -#}
 {% macro classify_records(base, columns, key_columns, references=[], partition_column=none) -%}
 {%- set partition = partition_column or key_columns[0] -%}
@@ -51,6 +51,7 @@ base_records as (
 
     select {{ reference.parent_column }} as parent_key
     from {{ reference.parent }}
+    where _rejection_reason is null
 
 ),
 {%- endfor %}
@@ -184,7 +185,7 @@ final as (
 select * from final
 {%- endmacro %}
 
-{#- The body of a silver table (stg_retail__<table>): the classified records kept in
+{#- The body of a silver table (models/silver/<table>.sql): the classified records kept in
     silver. Incrementally: the winners among the records classified since silver's
     latest `_classified_at`. A build reclassifies every record of each key (or
     partition) it touches, so those are every winner of the touched keys; they replace

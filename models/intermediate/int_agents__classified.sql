@@ -2,7 +2,7 @@
 {{ config(unique_key='agent_id', dist='HASH(agent_id)') }}
 
 {{ classify_records(
-    base=ref('base_retail__agents'),
+    base=ref('stg_retail__agents'),
     columns=[
         'agent_id',
         'name',

@@ -2,7 +2,7 @@
 {{ config(unique_key='interaction_id', dist='HASH(interaction_id)') }}
 
 {{ classify_records(
-    base=ref('base_retail__customer_service_interactions'),
+    base=ref('stg_retail__customer_service_interactions'),
     columns=[
         'interaction_id',
         'customer_id',
@@ -13,7 +13,7 @@
     ],
     key_columns=['interaction_id'],
     references=[
-        {'column': 'customer_id', 'parent': ref('stg_retail__customers'), 'parent_column': 'customer_id'},
-        {'column': 'agent_id', 'parent': ref('stg_retail__agents'), 'parent_column': 'agent_id'},
+        {'column': 'customer_id', 'parent': ref('int_customers__classified'), 'parent_column': 'customer_id'},
+        {'column': 'agent_id', 'parent': ref('int_agents__classified'), 'parent_column': 'agent_id'},
     ],
 ) }}

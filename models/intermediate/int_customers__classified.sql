@@ -2,7 +2,7 @@
 {{ config(unique_key='customer_id', dist='HASH(customer_id)') }}
 
 {{ classify_records(
-    base=ref('base_retail__customers'),
+    base=ref('stg_retail__customers'),
     columns=[
         'customer_id',
         'name',

@@ -2,7 +2,7 @@
 {{ config(unique_key='transaction_id', dist='HASH(transaction_id)') }}
 
 {{ classify_records(
-    base=ref('base_retail__instore_transactions'),
+    base=ref('stg_retail__instore_transactions'),
     columns=[
         'transaction_id',
         'customer_id',
@@ -13,7 +13,7 @@
     ],
     key_columns=['transaction_id'],
     references=[
-        {'column': 'customer_id', 'parent': ref('stg_retail__customers'), 'parent_column': 'customer_id'},
-        {'column': 'store_id', 'parent': ref('stg_retail__stores'), 'parent_column': 'store_id'},
+        {'column': 'customer_id', 'parent': ref('int_customers__classified'), 'parent_column': 'customer_id'},
+        {'column': 'store_id', 'parent': ref('int_stores__classified'), 'parent_column': 'store_id'},
     ],
 ) }}

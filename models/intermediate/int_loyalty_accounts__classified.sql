@@ -2,7 +2,7 @@
 {{ config(unique_key='loyalty_id', dist='HASH(loyalty_id)') }}
 
 {{ classify_records(
-    base=ref('base_retail__loyalty_accounts'),
+    base=ref('stg_retail__loyalty_accounts'),
     columns=[
         'loyalty_id',
         'customer_id',
@@ -12,6 +12,6 @@
     ],
     key_columns=['loyalty_id'],
     references=[
-        {'column': 'customer_id', 'parent': ref('stg_retail__customers'), 'parent_column': 'customer_id'},
+        {'column': 'customer_id', 'parent': ref('int_customers__classified'), 'parent_column': 'customer_id'},
     ],
 ) }}

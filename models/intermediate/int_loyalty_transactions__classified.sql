@@ -4,7 +4,7 @@
     loyalty_id, which the last-wins window partitions on. -#}
 
 {{ classify_records(
-    base=ref('base_retail__loyalty_transactions'),
+    base=ref('stg_retail__loyalty_transactions'),
     columns=[
         'loyalty_id',
         'changed_at',
@@ -13,7 +13,7 @@
     ],
     key_columns=['loyalty_id', 'changed_at'],
     references=[
-        {'column': 'loyalty_id', 'parent': ref('stg_retail__loyalty_accounts'), 'parent_column': 'loyalty_id'},
+        {'column': 'loyalty_id', 'parent': ref('int_loyalty_accounts__classified'), 'parent_column': 'loyalty_id'},
     ],
     partition_column='loyalty_id',
 ) }}

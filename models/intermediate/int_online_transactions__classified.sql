@@ -2,7 +2,7 @@
 {{ config(unique_key='order_id', dist='HASH(order_id)') }}
 
 {{ classify_records(
-    base=ref('base_retail__online_transactions'),
+    base=ref('stg_retail__online_transactions'),
     columns=[
         'order_id',
         'customer_id',
@@ -14,7 +14,7 @@
     ],
     key_columns=['order_id'],
     references=[
-        {'column': 'customer_id', 'parent': ref('stg_retail__customers'), 'parent_column': 'customer_id'},
-        {'column': 'product_id', 'parent': ref('stg_retail__products'), 'parent_column': 'product_id'},
+        {'column': 'customer_id', 'parent': ref('int_customers__classified'), 'parent_column': 'customer_id'},
+        {'column': 'product_id', 'parent': ref('int_products__classified'), 'parent_column': 'product_id'},
     ],
 ) }}

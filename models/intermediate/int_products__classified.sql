@@ -2,7 +2,7 @@
 {{ config(unique_key='product_id', dist='HASH(product_id)') }}
 
 {{ classify_records(
-    base=ref('base_retail__products'),
+    base=ref('stg_retail__products'),
     columns=[
         'product_id',
         'name',

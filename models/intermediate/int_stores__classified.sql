@@ -2,7 +2,7 @@
 {{ config(unique_key='store_id', dist='HASH(store_id)') }}
 
 {{ classify_records(
-    base=ref('base_retail__stores'),
+    base=ref('stg_retail__stores'),
     columns=[
         'store_id',
         'location',

@@ -29,7 +29,7 @@ records_per_file as (
         records,
         physical_lines,
         other_lines
-    from {{ source('raw', '_loads') }}
+    from {{ source('retail', '_loads') }}
 
 ),
 
@@ -39,7 +39,7 @@ silver_rows as (
     select
         _source_file,
         _load_id
-    from {{ ref('stg_retail__' ~ table) }}
+    from {{ ref(table) }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 

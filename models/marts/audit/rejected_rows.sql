@@ -27,7 +27,7 @@ malformed_records as (
         _load_id,
         _lake_path,
         {{ run_started_literal() }} as _classified_at
-    from {{ ref('base_retail__malformed_records') }}
+    from {{ ref('stg_retail__malformed_records') }}
 
 ),
 {% for table in tables %}

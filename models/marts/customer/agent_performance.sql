@@ -27,7 +27,7 @@ interactions as (
     select
         agent_id,
         resolution_status
-    from {{ ref('stg_retail__customer_service_interactions') }}
+    from {{ ref('customer_service_interactions') }}
     where agent_id is not null {{ only_touched('agent_id', 'touched_agents', agent_scope) }}
 
 ),
@@ -37,7 +37,7 @@ agents as (
     select
         agent_id,
         name
-    from {{ ref('stg_retail__agents') }}
+    from {{ ref('agents') }}
 
 ),
 

@@ -35,7 +35,7 @@ online_transactions as (
     select
         product_id,
         amount
-    from {{ ref('stg_retail__online_transactions') }}
+    from {{ ref('online_transactions') }}
     where product_id is not null {{ only_touched('product_id', 'touched_products', product_scope) }}
 
 ),
@@ -45,7 +45,7 @@ instore_transactions as (
     select
         store_id,
         amount
-    from {{ ref('stg_retail__instore_transactions') }}
+    from {{ ref('instore_transactions') }}
     where store_id is not null {{ only_touched('store_id', 'touched_stores', store_scope) }}
 
 ),
@@ -56,7 +56,7 @@ products as (
         product_id,
         name,
         category
-    from {{ ref('stg_retail__products') }}
+    from {{ ref('products') }}
 
 ),
 
@@ -65,7 +65,7 @@ stores as (
     select
         store_id,
         location
-    from {{ ref('stg_retail__stores') }}
+    from {{ ref('stores') }}
 
 ),
 

@@ -30,7 +30,7 @@ customers as (
         customer_id,
         name,
         email
-    from {{ ref('stg_retail__customers') }}
+    from {{ ref('customers') }}
     {{ only_touched('customer_id', 'touched_customers', customer_scope, 'where') }}
 
 ),
@@ -53,7 +53,7 @@ online_transactions as (
     select
         customer_id,
         ordered_at
-    from {{ ref('stg_retail__online_transactions') }}
+    from {{ ref('online_transactions') }}
     where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
@@ -64,7 +64,7 @@ instore_transactions as (
         customer_id,
         purchased_at,
         amount
-    from {{ ref('stg_retail__instore_transactions') }}
+    from {{ ref('instore_transactions') }}
     where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
@@ -74,7 +74,7 @@ loyalty_accounts as (
     select
         customer_id,
         points_earned
-    from {{ ref('stg_retail__loyalty_accounts') }}
+    from {{ ref('loyalty_accounts') }}
     where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
@@ -84,7 +84,7 @@ interactions as (
     select
         customer_id,
         resolution_status
-    from {{ ref('stg_retail__customer_service_interactions') }}
+    from {{ ref('customer_service_interactions') }}
     where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),

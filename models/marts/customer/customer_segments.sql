@@ -27,7 +27,7 @@ touched_customers as (
 customers as (
 
     select customer_id
-    from {{ ref('stg_retail__customers') }}
+    from {{ ref('customers') }}
     {{ only_touched('customer_id', 'touched_customers', customer_scope, 'where') }}
 
 ),
@@ -37,7 +37,7 @@ online_transactions as (
     select
         customer_id,
         amount
-    from {{ ref('stg_retail__online_transactions') }}
+    from {{ ref('online_transactions') }}
     where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),
@@ -47,7 +47,7 @@ loyalty_accounts as (
     select
         customer_id,
         tier_level
-    from {{ ref('stg_retail__loyalty_accounts') }}
+    from {{ ref('loyalty_accounts') }}
     where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
 
 ),

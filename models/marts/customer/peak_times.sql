@@ -9,7 +9,7 @@ with
 online_transactions as (
 
     select ordered_at
-    from {{ ref('stg_retail__online_transactions') }}
+    from {{ ref('online_transactions') }}
     where ordered_at is not null
 
 ),
@@ -17,7 +17,7 @@ online_transactions as (
 instore_transactions as (
 
     select purchased_at
-    from {{ ref('stg_retail__instore_transactions') }}
+    from {{ ref('instore_transactions') }}
     where purchased_at is not null
 
 ),

@@ -1,10 +1,8 @@
-{{ config(materialized='view') }}
-
 with
 
 source as (
 
-    select * from {{ source('raw', 'malformed_records') }}
+    select * from {{ source('retail', 'malformed_records') }}
 
 ),
 
