@@ -1,19 +1,10 @@
 {{ config(schema='audit') }}
 
-{#- every table's classified records; the reason was set in the intermediate models.
+{#- every classified record of the table spec's tables (table_names) with a reason; the
+    reason was set in the intermediate models.
     A malformed record was never classified: its `_classified_at` is this view's build,
     so that the tests of every build read every malformed record (they are few). -#}
-{%- set tables = [
-    'customers',
-    'products',
-    'stores',
-    'agents',
-    'online_transactions',
-    'instore_transactions',
-    'customer_service_interactions',
-    'loyalty_accounts',
-    'loyalty_transactions',
-] -%}
+{%- set tables = table_names() -%}
 
 with
 
