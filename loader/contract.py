@@ -2,8 +2,11 @@
 
 This module is the single Python statement of the input contract. The loader
 validates sources against it, the generator writes files that follow it, and the
-tests use it as their reference. The dbt project states the same facts in
-``models/staging/retail/_retail__sources.yml``.
+tests use it as their reference. The dbt project states the same facts once, in its
+table spec (``dbt_project.yml``, ``vars: tables``, read by ``macros/spec.sql``);
+``tests/test_spec.py`` checks that the two agree exactly (tables and their order, files,
+columns with their headers, names, types and lengths, primary and foreign keys), and
+that ``models/staging/retail/_retail__sources.yml`` lists the same columns.
 """
 
 from __future__ import annotations

@@ -360,7 +360,9 @@ def relations() -> list[str]:
     out = []
     for e in EXTRACTS:
         out += [f"main.int_{e.table}__classified", f"silver.{e.table}"]
-    return out + ["audit.rejected_rows"] + [f"gold.{g}" for g in GOLD]
+    return (
+        out + ["main.int_customers__activity", "audit.rejected_rows"] + [f"gold.{g}" for g in GOLD]
+    )
 
 
 def warehouse_path(con: duckdb.DuckDBPyConnection, name: str) -> str:
@@ -508,14 +510,16 @@ def test_the_incremental_build_processed_only_the_delta(warehouses):
     [
         ("silver.online_transactions", "_classified_at"),
         ("silver.loyalty_transactions", "_classified_at"),
+        ("main.int_customers__activity", "_built_at"),
         ("gold.customer_segments", "_built_at"),
         ("gold.customer_360", "_built_at"),
     ],
 )
 def test_the_incremental_build_rewrote_only_what_the_delta_touched(warehouses, relation, column):
-    """Silver took only the winners of the touched keys, and gold recomputed only the
-    touched customers: the incremental build wrote fewer rows of each relation than it
-    left as the first build wrote them (the delta touches about a quarter of the keys)."""
+    """Silver took only the winners of the touched keys, and the customer activity and
+    gold recomputed only the touched customers: the incremental build wrote fewer rows
+    of each relation than it left as the first build wrote them (the delta touches about
+    a quarter of the keys)."""
     con, *_ = warehouses
     by_build = con.execute(
         f"select {column}, count(*) from incremental.{relation} group by 1 order by 1"
@@ -602,27 +606,30 @@ def test_changed_segment_rules_recompute_every_customer(warehouses, tmp_path):
 
 
 def test_a_build_with_no_new_records_reads_no_silver_row_for_gold(warehouses, tmp_path):
-    """No new load: the gold models' incremental queries filter with `1 = 0` (no key is
-    touched) instead of probing every silver row against an empty set, and every gold
-    relation stays as it was."""
+    """No new load: the incremental queries of the gold models and of the customer
+    activity they read filter with `1 = 0` (no key is touched) instead of probing every
+    silver row against an empty set, and every one of these relations stays as it was."""
     con, *_ = warehouses
     db = copy_of(con, "incremental", tmp_path)
     gold = ["customer_segments", "customer_360", "average_order_value", "agent_performance"]
-    results = build(["build", "-s", *gold, *NO_TESTS], db, tmp_path)
-    compiled = tmp_path / "target" / "compiled" / "customer360" / "models" / "marts" / "customer"
-    for model in gold:
+    results = build(["build", "-s", "int_customers__activity", *gold, *NO_TESTS], db, tmp_path)
+    compiled = tmp_path / "target" / "compiled" / "customer360" / "models"
+    relations = {f"gold.{model}": f"marts/customer/{model}.sql" for model in gold}
+    relations["main.int_customers__activity"] = "intermediate/customer/int_customers__activity.sql"
+    for relation, path in relations.items():
+        model = relation.split(".")[1]
         assert results[model]["status"] == "success"
-        sql = (compiled / f"{model}.sql").read_text()
+        sql = (compiled / path).read_text()
         assert "1 = 0" in sql and "in (select" not in sql, model
     with duckdb.connect(str(db), read_only=True) as after:
         after.execute(f"attach '{warehouse_path(con, 'incremental')}' as before (read_only)")
-        for model in gold:
-            x, y = f"gold.{model}", f"before.gold.{model}"
+        for relation in relations:
+            x, y = relation, f"before.{relation}"
             changed = after.execute(
                 f"(select * from {x} except all select * from {y}) union all "
                 f"(select * from {y} except all select * from {x})"
             ).fetchall()
-            assert changed == [], (model, changed[:5])
+            assert changed == [], (relation, changed[:5])
 
 
 def test_a_gold_table_built_before_the_segment_rules_column_asks_for_a_full_refresh(

@@ -41,7 +41,7 @@ def test_a_default_build_leaves_out_the_unit_tests_and_nothing_else(
         for p in (default, everything)
     ]
     unit = unit_tests_in_manifest(tmp_path)
-    assert len(unit) == 10
+    assert len(unit) == 12
     assert not ids[0] & unit
     assert ids[1] == ids[0] | unit
     assert any(i.startswith("test.") for i in ids[0])  # the data tests stay in

@@ -20,14 +20,26 @@
 {%- endmacro %}
 
 {#- The body of int_<table>__classified: every raw record with its fate (base_records:
-    every record of the base model, or only the new loads' when incremental).
-    base: the base model (format checks done); columns: its typed contract columns;
-    key_columns: the primary key; partition_column: the key column that the incremental
-    unit (and the model's unique_key) is, the first key column by default; references:
-    the foreign keys, each {'column', 'parent' (the parent's classified model, whose winners are its silver rows),
-    'parent_column'}. -#}
-{% macro classify_records(base, columns, key_columns, references=[], partition_column=none) -%}
-{%- set partition = partition_column or key_columns[0] -%}
+    every record of the base model, or only the new loads' when incremental), from the
+    table spec (macros/spec.sql). base: the staging view (format checks done); columns:
+    its typed contract columns; key_columns: the primary key; partition: the key column
+    that the incremental unit (and the model's unique_key) is; references: the foreign
+    keys, each {'column', 'parent' (the parent's classified model, whose winners are its
+    silver rows), 'parent_column'}. -#}
+{% macro classify_records(table) -%}
+{%- set spec = table_spec(table) -%}
+{%- set base = ref('stg_retail__' ~ table) -%}
+{%- set columns = spec.columns | map(attribute='name') | list -%}
+{%- set key_columns = spec.key -%}
+{%- set references = [] -%}
+{%- for reference in spec.references -%}
+    {%- do references.append({
+        'column': reference.column,
+        'parent': ref('int_' ~ reference.parent ~ '__classified'),
+        'parent_column': reference.parent_column,
+    }) -%}
+{%- endfor -%}
+{%- set partition = spec.partition -%}
 {%- set lineage = _classified_lineage() -%}
 {%- set incremental = is_incremental() -%}
 with
@@ -190,8 +202,11 @@ select * from final
     latest `_classified_at`. A build reclassifies every record of each key (or
     partition) it touches, so those are every winner of the touched keys; they replace
     the keys' rows (delete+insert on the model's unique_key, the partition column), and no
-    other row of silver is read. -#}
-{% macro silver_rows(classified, columns) -%}
+    other row of silver is read. classified: the table's classified model; columns: its
+    typed contract columns (the table spec's). -#}
+{% macro silver_rows(table) -%}
+{%- set classified = ref('int_' ~ table ~ '__classified') -%}
+{%- set columns = table_spec(table).columns | map(attribute='name') | list -%}
 {%- set lineage = ['_source_file', '_source_row', '_load_id', '_loaded_at', '_classified_at'] -%}
 with
 

@@ -1,14 +1,4 @@
-{#- Synapse: hashed on the primary key, which the last-wins window partitions on. -#}
-{{ config(unique_key='agent_id', dist='HASH(agent_id)') }}
+{%- set spec = table_spec('agents') %}
+{{ config(unique_key=spec.partition, dist=spec.dist.classified) }}
 
-{{ classify_records(
-    base=ref('stg_retail__agents'),
-    columns=[
-        'agent_id',
-        'name',
-        'department',
-        'shift',
-    ],
-    key_columns=['agent_id'],
-    references=[],
-) }}
+{{ classify_records('agents') }}

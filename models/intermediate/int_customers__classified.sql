@@ -1,14 +1,4 @@
-{#- Synapse: hashed on the primary key, which the last-wins window partitions on. -#}
-{{ config(unique_key='customer_id', dist='HASH(customer_id)') }}
+{%- set spec = table_spec('customers') %}
+{{ config(unique_key=spec.partition, dist=spec.dist.classified) }}
 
-{{ classify_records(
-    base=ref('stg_retail__customers'),
-    columns=[
-        'customer_id',
-        'name',
-        'email',
-        'address',
-    ],
-    key_columns=['customer_id'],
-    references=[],
-) }}
+{{ classify_records('customers') }}

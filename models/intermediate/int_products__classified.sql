@@ -1,14 +1,4 @@
-{#- Synapse: hashed on the primary key, which the last-wins window partitions on. -#}
-{{ config(unique_key='product_id', dist='HASH(product_id)') }}
+{%- set spec = table_spec('products') %}
+{{ config(unique_key=spec.partition, dist=spec.dist.classified) }}
 
-{{ classify_records(
-    base=ref('stg_retail__products'),
-    columns=[
-        'product_id',
-        'name',
-        'category',
-        'price',
-    ],
-    key_columns=['product_id'],
-    references=[],
-) }}
+{{ classify_records('products') }}

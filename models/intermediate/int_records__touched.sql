@@ -7,17 +7,13 @@
     customer (or product, store, agent) an update moves a transaction away from is here
     too. A view: a filter on `_classified_at` reaches the eight tables' scans. -#}
 
-{%- set sources = [
-    ('int_customers__classified', ['customer_id']),
-    ('int_products__classified', ['product_id']),
-    ('int_stores__classified', ['store_id']),
-    ('int_agents__classified', ['agent_id']),
-    ('int_online_transactions__classified', ['customer_id', 'product_id']),
-    ('int_instore_transactions__classified', ['customer_id', 'store_id']),
-    ('int_customer_service_interactions__classified', ['customer_id', 'agent_id']),
-    ('int_loyalty_accounts__classified', ['customer_id']),
-] %}
 {%- set keys = ['customer_id', 'product_id', 'store_id', 'agent_id'] %}
+{#- The tables of the spec with any of those columns, and which. -#}
+{%- set sources = [] %}
+{%- for table in table_names() %}
+{%- set columns = table_spec(table).columns | map(attribute='name') | select('in', keys) | list %}
+{%- if columns %}{% do sources.append(('int_' ~ table ~ '__classified', columns)) %}{% endif %}
+{%- endfor %}
 
 with
 {%- for model, columns in sources %}

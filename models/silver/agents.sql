@@ -1,12 +1,4 @@
-{#- Synapse: a small dimension, replicated to every compute node (joins to it move no data). -#}
-{{ config(unique_key='agent_id', dist='REPLICATE') }}
+{%- set spec = table_spec('agents') %}
+{{ config(unique_key=spec.partition, dist=spec.dist.silver) }}
 
-{{ silver_rows(
-    classified=ref('int_agents__classified'),
-    columns=[
-        'agent_id',
-        'name',
-        'department',
-        'shift',
-    ],
-) }}
+{{ silver_rows('agents') }}

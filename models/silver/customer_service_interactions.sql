@@ -1,14 +1,4 @@
-{#- Synapse: hashed on customer_id, which gold joins and groups on. -#}
-{{ config(unique_key='interaction_id', dist='HASH(customer_id)') }}
+{%- set spec = table_spec('customer_service_interactions') %}
+{{ config(unique_key=spec.partition, dist=spec.dist.silver) }}
 
-{{ silver_rows(
-    classified=ref('int_customer_service_interactions__classified'),
-    columns=[
-        'interaction_id',
-        'customer_id',
-        'interaction_at',
-        'agent_id',
-        'issue_type',
-        'resolution_status',
-    ],
-) }}
+{{ silver_rows('customer_service_interactions') }}

@@ -1,12 +1,4 @@
-{#- Synapse: a small dimension, replicated to every compute node (joins to it move no data). -#}
-{{ config(unique_key='customer_id', dist='REPLICATE') }}
+{%- set spec = table_spec('customers') %}
+{{ config(unique_key=spec.partition, dist=spec.dist.silver) }}
 
-{{ silver_rows(
-    classified=ref('int_customers__classified'),
-    columns=[
-        'customer_id',
-        'name',
-        'email',
-        'address',
-    ],
-) }}
+{{ silver_rows('customers') }}

@@ -1,14 +1,4 @@
-{#- Synapse: hashed on customer_id, which gold joins and groups on. -#}
-{{ config(unique_key='transaction_id', dist='HASH(customer_id)') }}
+{%- set spec = table_spec('instore_transactions') %}
+{{ config(unique_key=spec.partition, dist=spec.dist.silver) }}
 
-{{ silver_rows(
-    classified=ref('int_instore_transactions__classified'),
-    columns=[
-        'transaction_id',
-        'customer_id',
-        'store_id',
-        'purchased_at',
-        'amount',
-        'payment_method',
-    ],
-) }}
+{{ silver_rows('instore_transactions') }}

@@ -1,13 +1,4 @@
-{#- Synapse: a small dimension, replicated to every compute node (joins to it move no data). -#}
-{{ config(unique_key='loyalty_id', dist='REPLICATE') }}
+{%- set spec = table_spec('loyalty_accounts') %}
+{{ config(unique_key=spec.partition, dist=spec.dist.silver) }}
 
-{{ silver_rows(
-    classified=ref('int_loyalty_accounts__classified'),
-    columns=[
-        'loyalty_id',
-        'customer_id',
-        'points_earned',
-        'tier_level',
-        'joined_on',
-    ],
-) }}
+{{ silver_rows('loyalty_accounts') }}

@@ -1,12 +1,4 @@
-{#- Synapse: a small dimension, replicated to every compute node (joins to it move no data). -#}
-{{ config(unique_key='product_id', dist='REPLICATE') }}
+{%- set spec = table_spec('products') %}
+{{ config(unique_key=spec.partition, dist=spec.dist.silver) }}
 
-{{ silver_rows(
-    classified=ref('int_products__classified'),
-    columns=[
-        'product_id',
-        'name',
-        'category',
-        'price',
-    ],
-) }}
+{{ silver_rows('products') }}

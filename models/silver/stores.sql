@@ -1,12 +1,4 @@
-{#- Synapse: a small dimension, replicated to every compute node (joins to it move no data). -#}
-{{ config(unique_key='store_id', dist='REPLICATE') }}
+{%- set spec = table_spec('stores') %}
+{{ config(unique_key=spec.partition, dist=spec.dist.silver) }}
 
-{{ silver_rows(
-    classified=ref('int_stores__classified'),
-    columns=[
-        'store_id',
-        'location',
-        'manager',
-        'open_hours',
-    ],
-) }}
+{{ silver_rows('stores') }}

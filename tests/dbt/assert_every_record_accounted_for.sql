@@ -5,17 +5,7 @@
     blank lines, quoted line breaks of good records) = the file's physical lines,
     counted on its bytes (a ledger row of an older loader has no line counts).
     Returns the files that do not add up. -#}
-{%- set tables = [
-    'customers',
-    'products',
-    'stores',
-    'agents',
-    'online_transactions',
-    'instore_transactions',
-    'customer_service_interactions',
-    'loyalty_accounts',
-    'loyalty_transactions',
-] -%}
+{%- set tables = table_names() -%}
 
 with
 

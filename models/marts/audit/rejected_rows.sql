@@ -1,22 +1,13 @@
 {{ config(schema='audit') }}
 
-{#- every table's classified records; the reason was set in the intermediate models.
+{#- every classified record of the table spec's tables (table_names) with a reason; the
+    reason was set in the intermediate models.
     A malformed record was never classified: its `_classified_at` is this view's build,
     so that the tests of every build read every malformed record (they are few).
     Every column is cast to its contract type (_audit__models.yml): the lengths are the
     raw layer's (a file name 255, a load id 32, a lake path 1024 characters); a record
     key 2000, whose nvarchar(4000) is T-SQL's largest bounded text. -#}
-{%- set tables = [
-    'customers',
-    'products',
-    'stores',
-    'agents',
-    'online_transactions',
-    'instore_transactions',
-    'customer_service_interactions',
-    'loyalty_accounts',
-    'loyalty_transactions',
-] -%}
+{%- set tables = table_names() -%}
 
 with
 

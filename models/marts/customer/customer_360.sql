@@ -1,10 +1,13 @@
-{#- One row per customer: both channels, loyalty and service in one profile. Counts
-    and spends are 0, not NULL, when there is nothing. Incrementally, only the customers
-    the build's new records touch are recomputed (touched_keys),
-    or every customer when the segment rules changed (segment_rules_changed). -#}
+{#- One row per customer: both channels, loyalty and service in one profile. The
+    activity (counts, spends, purchase span, points, best tier, interactions) is the
+    customer's row of int_customers__activity, where each rule is written; the segment
+    is customer_segments'. Counts and spends are 0, not NULL, when there is nothing.
+    Incrementally, only the customers the build's new records touch are recomputed
+    (touched_keys), or every customer when the segment rules changed
+    (segment_rules_changed). -#}
 
 {#- delete+insert on customer_id (every silver customer has a row, and customers never
-    leave silver). Synapse: hashed on customer_id, like the silver facts it reads. -#}
+    leave silver). Synapse: hashed on customer_id, like the activity it reads. -#}
 {{ config(
     materialized='incremental',
     unique_key='customer_id',
@@ -35,116 +38,32 @@ customers as (
 
 ),
 
-customer_segments as (
+activity as (
 
     select
         customer_id,
-        total_spend,
-        total_orders,
+        online_orders,
+        online_spend,
+        instore_transactions,
+        instore_spend,
+        first_purchase_at,
+        last_purchase_at,
         tier_level,
-        segment
-    from {{ ref('customer_segments') }}
+        loyalty_points,
+        service_interactions,
+        unresolved_interactions
+    from {{ ref('int_customers__activity') }}
     {{ only_touched('customer_id', 'touched_customers', customer_scope, 'where') }}
 
 ),
 
-online_transactions as (
+customer_segments as (
 
     select
         customer_id,
-        ordered_at
-    from {{ ref('online_transactions') }}
-    where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
-
-),
-
-instore_transactions as (
-
-    select
-        customer_id,
-        purchased_at,
-        amount
-    from {{ ref('instore_transactions') }}
-    where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
-
-),
-
-loyalty_accounts as (
-
-    select
-        customer_id,
-        points_earned
-    from {{ ref('loyalty_accounts') }}
-    where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
-
-),
-
-interactions as (
-
-    select
-        customer_id,
-        resolution_status
-    from {{ ref('customer_service_interactions') }}
-    where customer_id is not null {{ only_touched('customer_id', 'touched_customers', customer_scope) }}
-
-),
-
-instore_by_customer as (
-
-    select
-        customer_id,
-        count(*) as instore_transactions,
-        sum(amount) as instore_spend
-    from instore_transactions
-    group by customer_id
-
-),
-
-purchases as (
-
-    select
-        customer_id,
-        ordered_at as purchased_at
-    from online_transactions
-    union all
-    select
-        customer_id,
-        purchased_at
-    from instore_transactions
-
-),
-
-purchase_span as (
-
-    select
-        customer_id,
-        min(purchased_at) as first_purchase_at,
-        max(purchased_at) as last_purchase_at
-    from purchases
-    group by customer_id
-
-),
-
-points_by_customer as (
-
-    select
-        customer_id,
-        sum(points_earned) as loyalty_points
-    from loyalty_accounts
-    group by customer_id
-
-),
-
-interactions_by_customer as (
-
-    select
-        customer_id,
-        count(*) as service_interactions,
-        sum(
-            case when {{ case_sensitive('resolution_status') }} = 'Resolved' then 0 else 1 end
-        ) as unresolved_interactions
-    from interactions
-    group by customer_id
+        segment
+    from {{ ref('customer_segments') }}
+    {{ only_touched('customer_id', 'touched_customers', customer_scope, 'where') }}
 
 ),
 
@@ -154,28 +73,22 @@ joined as (
         customers.customer_id,
         customers.name,
         customers.email,
-        customer_segments.total_orders as online_orders,
-        customer_segments.total_spend as online_spend,
-        coalesce(instore_by_customer.instore_transactions, 0) as instore_transactions,
-        coalesce(instore_by_customer.instore_spend, 0) as instore_spend,
-        purchase_span.first_purchase_at,
-        purchase_span.last_purchase_at,
-        customer_segments.tier_level as loyalty_tier,
-        coalesce(points_by_customer.loyalty_points, 0) as loyalty_points,
-        coalesce(interactions_by_customer.service_interactions, 0) as service_interactions,
-        coalesce(interactions_by_customer.unresolved_interactions, 0) as unresolved_interactions,
+        activity.online_orders,
+        activity.online_spend,
+        activity.instore_transactions,
+        activity.instore_spend,
+        activity.first_purchase_at,
+        activity.last_purchase_at,
+        activity.tier_level as loyalty_tier,
+        activity.loyalty_points,
+        activity.service_interactions,
+        activity.unresolved_interactions,
         customer_segments.segment
     from customers
+    inner join activity
+        on customers.customer_id = activity.customer_id
     inner join customer_segments
         on customers.customer_id = customer_segments.customer_id
-    left join instore_by_customer
-        on customers.customer_id = instore_by_customer.customer_id
-    left join purchase_span
-        on customers.customer_id = purchase_span.customer_id
-    left join points_by_customer
-        on customers.customer_id = points_by_customer.customer_id
-    left join interactions_by_customer
-        on customers.customer_id = interactions_by_customer.customer_id
 
 ),
 
