@@ -361,7 +361,7 @@ def relations() -> list[str]:
     for e in EXTRACTS:
         out += [f"main.int_{e.table}__classified", f"silver.{e.table}"]
     return (
-        out + ["main.int_customers__activity", "audit.rejected_rows"] + [f"gold.{g}" for g in GOLD]
+        out + ["main.customer_activity", "audit.rejected_rows"] + [f"gold.{g}" for g in GOLD]
     )
 
 
@@ -510,7 +510,7 @@ def test_the_incremental_build_processed_only_the_delta(warehouses):
     [
         ("silver.online_transactions", "_classified_at"),
         ("silver.loyalty_transactions", "_classified_at"),
-        ("main.int_customers__activity", "_built_at"),
+        ("main.customer_activity", "_built_at"),
         ("gold.customer_segments", "_built_at"),
         ("gold.customer_360", "_built_at"),
     ],
@@ -612,10 +612,10 @@ def test_a_build_with_no_new_records_reads_no_silver_row_for_gold(warehouses, tm
     con, *_ = warehouses
     db = copy_of(con, "incremental", tmp_path)
     gold = ["customer_segments", "customer_360", "average_order_value", "agent_performance"]
-    results = build(["build", "-s", "int_customers__activity", *gold, *NO_TESTS], db, tmp_path)
+    results = build(["build", "-s", "customer_activity", *gold, *NO_TESTS], db, tmp_path)
     compiled = tmp_path / "target" / "compiled" / "customer360" / "models"
     relations = {f"gold.{model}": f"marts/customer/{model}.sql" for model in gold}
-    relations["main.int_customers__activity"] = "intermediate/customer/int_customers__activity.sql"
+    relations["main.customer_activity"] = "intermediate/customer/customer_activity.sql"
     for relation, path in relations.items():
         model = relation.split(".")[1]
         assert results[model]["status"] == "success"
