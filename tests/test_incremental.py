@@ -615,7 +615,7 @@ def test_a_build_with_no_new_records_reads_no_silver_row_for_gold(warehouses, tm
     results = build(["build", "-s", "customer_activity", *gold, *NO_TESTS], db, tmp_path)
     compiled = tmp_path / "target" / "compiled" / "customer360" / "models"
     relations = {f"gold.{model}": f"marts/customer/{model}.sql" for model in gold}
-    relations["main.customer_activity"] = "intermediate/customer/customer_activity.sql"
+    relations["main.customer_activity"] = "marts/customer/customer_activity.sql"
     for relation, path in relations.items():
         model = relation.split(".")[1]
         assert results[model]["status"] == "success"
