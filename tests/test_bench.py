@@ -82,6 +82,9 @@ def test_rows_floor_and_ratios(smoke: tuple[dict, str, Path]) -> None:
         scale["phases"]["bootstrap"]["seconds"] + scale["phases"]["dbt_build"]["seconds"], abs=0.01
     )
     assert scale["pipeline_over_floor"] > 1
+    assert scale["pipeline_over_least_checked"] == pytest.approx(
+        scale["pipeline_seconds"] / scale["phases"]["least_checked"]["seconds"], abs=0.01
+    )
     assert scale["incremental_over_full"] > 0
     assert scale["noop_over_full"] == pytest.approx(
         scale["phases"]["dbt_build_noop"]["seconds"] / scale["phases"]["dbt_build"]["seconds"],
@@ -109,3 +112,43 @@ def test_markdown_table_rows(smoke: tuple[dict, str, Path]) -> None:
             continue
         assert f"| 100 | {label} |" in md, label
     assert not (tmp / "work" / "100").exists()  # the scale's files are deleted when done
+
+
+def test_targets_are_issue_16s() -> None:
+    """Each target of issue 16 judged on figures of one run: ratios to the checked least
+    work, the no-op's seconds, the incremental build against the no-op plus 5% of the full
+    build, peak memory, the 100k build; a failed scale meets nothing."""
+
+    def scale(name, least_checked, pipeline, full, incremental, noop, peak, ok=True):
+        phases = {
+            "least_checked": {"seconds": least_checked},
+            "dbt_build": {"seconds": full},
+            "dbt_build_incremental": {"seconds": incremental},
+            "dbt_build_noop": {"seconds": noop},
+        }
+        return {
+            "name": name,
+            "phases": phases,
+            "ok": ok,
+            "pipeline_over_least_checked": round(pipeline / least_checked, 2),
+            "pipeline_peak_rss_mb": peak,
+        }
+
+    targets = run.evaluate_targets(
+        [
+            scale("100k", 1.0, 8.0, 7.9, 7.0, 6.0, 500),
+            scale("1m", 7.0, 17.6, 15.0, 9.0, 8.0, 1200),
+            scale("10m", 90.0, 140.0, 120.0, 15.0, 9.5, 2900),
+        ]
+    )
+    got = {(t["target"], t["scale"]): (t["value"], t["limit"], t["met"]) for t in targets}
+    assert got == {
+        ("dbt_build_seconds", "100k"): (7.9, 8, True),
+        ("pipeline_over_least_checked", "1m"): (2.51, 2.5, False),
+        ("pipeline_over_least_checked", "10m"): (1.56, 1.5, False),
+        ("noop_seconds", "10m"): (9.5, 10, True),
+        ("incremental_seconds", "10m"): (15.0, 15.5, True),
+        ("peak_memory", "10m"): (2900, 3072, True),
+    }
+    failed = run.evaluate_targets([scale("10m", 90.0, 100.0, 80.0, 5.0, 4.0, 100, ok=False)])
+    assert not any(t["met"] for t in failed)

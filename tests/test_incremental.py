@@ -361,7 +361,7 @@ def relations() -> list[str]:
     for e in EXTRACTS:
         out += [f"main.int_{e.table}__classified", f"silver.{e.table}"]
     return (
-        out + ["main.int_customers__activity", "audit.rejected_rows"] + [f"gold.{g}" for g in GOLD]
+        out + ["main.customer_activity", "audit.rejected_rows"] + [f"gold.{g}" for g in GOLD]
     )
 
 
@@ -510,7 +510,7 @@ def test_the_incremental_build_processed_only_the_delta(warehouses):
     [
         ("silver.online_transactions", "_classified_at"),
         ("silver.loyalty_transactions", "_classified_at"),
-        ("main.int_customers__activity", "_built_at"),
+        ("main.customer_activity", "_built_at"),
         ("gold.customer_segments", "_built_at"),
         ("gold.customer_360", "_built_at"),
     ],
@@ -612,10 +612,10 @@ def test_a_build_with_no_new_records_reads_no_silver_row_for_gold(warehouses, tm
     con, *_ = warehouses
     db = copy_of(con, "incremental", tmp_path)
     gold = ["customer_segments", "customer_360", "average_order_value", "agent_performance"]
-    results = build(["build", "-s", "int_customers__activity", *gold, *NO_TESTS], db, tmp_path)
+    results = build(["build", "-s", "customer_activity", *gold, *NO_TESTS], db, tmp_path)
     compiled = tmp_path / "target" / "compiled" / "customer360" / "models"
     relations = {f"gold.{model}": f"marts/customer/{model}.sql" for model in gold}
-    relations["main.int_customers__activity"] = "intermediate/customer/int_customers__activity.sql"
+    relations["main.customer_activity"] = "marts/customer/customer_activity.sql"
     for relation, path in relations.items():
         model = relation.split(".")[1]
         assert results[model]["status"] == "success"
@@ -645,3 +645,90 @@ def test_a_gold_table_built_before_the_segment_rules_column_asks_for_a_full_refr
     assert p.returncode == 1
     assert "schemas on this incremental model are out of sync" in p.stdout, p.stdout[-3000:]
     assert "Source columns not in target: [DuckDBColumn(column='_segment_rules'" in p.stdout
+
+
+def test_a_build_with_no_new_load_classifies_and_tests_nothing(warehouses, tmp_path):
+    """No new load (the build a scheduler runs when nothing arrived): each classified model
+    finds nothing to do in one query and selects from no record (`where 1 = 0`: no
+    revalidation scan of its table), each data test of silver reads no row (the build
+    wrote none), and every relation stays as it was."""
+    con, *_ = warehouses
+    db = copy_of(con, "incremental", tmp_path)
+    results = build(["build"], db, tmp_path)
+    assert {r["status"] for r in results.values()} <= {"success", "pass", "warn", "no-op"}
+    compiled = tmp_path / "target" / "compiled" / "customer360"
+    for e in EXTRACTS:
+        sql = (compiled / "models" / "intermediate" / f"int_{e.table}__classified.sql").read_text()
+        assert "where 1 = 0" in sql and "revalidated" not in sql, e.table
+    manifest = json.loads((tmp_path / "target" / "manifest.json").read_text())
+    silver_tests = [
+        n
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "test"
+        and any(d.split(".")[-1] in {e.table for e in EXTRACTS} for d in n["depends_on"]["nodes"])
+        and (n["config"].get("where") or "").startswith("latest_build:")
+    ]
+    assert len(silver_tests) >= 9
+    for test in silver_tests:
+        sql = next(compiled.rglob(f"{test['alias']}.sql")).read_text()
+        assert "where 1 = 0" in sql, test["name"]
+    with duckdb.connect(str(db), read_only=True) as after:
+        after.execute(f"attach '{warehouse_path(con, 'incremental')}' as before (read_only)")
+        for relation in relations():
+            if relation == "audit.rejected_rows":  # a view: its malformed rows carry the build
+                continue
+            # peak_times is rebuilt whole by every build: its rows carry the build's time
+            cols = "* exclude (_built_at)" if relation.startswith("gold.") else "*"
+            x, y = relation, f"before.{relation}"
+            changed = after.execute(
+                f"(select {cols} from {x} except all select {cols} from {y}) union all "
+                f"(select {cols} from {y} except all select {cols} from {x})"
+            ).fetchall()
+            assert changed == [], (relation, changed[:5])
+
+
+def test_a_new_parent_alone_revalidates_its_orphans(warehouses, tmp_path):
+    """A load that brings only a customer, the parent of an order rejected earlier as an
+    orphan: the order's table has no new record, yet its classified model is not skipped
+    (its parent was classified since), the order moves to silver, and the result equals a
+    full rebuild of the same loads."""
+    con, *_ = warehouses
+    work = Path(warehouse_path(con, "c360")).parent
+    db = copy_of(con, "incremental", tmp_path / "a")
+    with duckdb.connect(str(db), read_only=True) as a:
+        found = a.execute(
+            "select c.order_id, c.customer_id from main.int_online_transactions__classified c "
+            "where c._rejection_reason = 'orphan_reference' and c.customer_id is not null "
+            "and c.product_id in (select product_id from silver.products) "
+            "and c.order_id not in (select order_id from silver.online_transactions) "
+            "and c.customer_id not in (select customer_id from main.int_customers__classified "
+            "where customer_id is not null) "
+            "order by c._load_id desc, c._source_row desc limit 1"
+        ).fetchone()
+    assert found, "the loads hold no orphan order whose customer never arrived"
+    order_id, customer_id = found
+    source = tmp_path / "parent_only"
+    shutil.copytree(work / "load2", source)  # the latest landed files: not landed again
+    customers = Extract(source / "Customers.csv")
+    customers.records.append(customers.record(customer_id=str(customer_id), name="Late Parent"))
+    write(customers.path, customers.header, customers.records)
+    bootstrap(source, work / "lake", db)
+    build(["build", *NO_TESTS], db, tmp_path / "a")
+    rebuilt = tmp_path / "b" / "c360.duckdb"
+    rebuilt.parent.mkdir()
+    shutil.copy(db, rebuilt)
+    build(["build", "--full-refresh", *NO_TESTS], rebuilt, tmp_path / "b")
+    with duckdb.connect(str(db), read_only=True) as a:
+        assert a.execute(
+            "select customer_id from silver.online_transactions where order_id = ?", [order_id]
+        ).fetchone() == (customer_id,)
+        a.execute(f"attach '{rebuilt}' as rebuilt (read_only)")
+        for relation in ("main.int_online_transactions__classified", "silver.online_transactions"):
+            columns = "* exclude (_classified_at)"
+            diff = a.execute(
+                f"(select {columns} from {relation} except all "
+                f"select {columns} from rebuilt.{relation}) union all "
+                f"(select {columns} from rebuilt.{relation} except all "
+                f"select {columns} from {relation})"
+            ).fetchall()
+            assert diff == [], (relation, diff[:5])

@@ -497,7 +497,7 @@ def test_incremental_branches_compile_offline_as_valid_tsql(target, tmp_path):
     for uid in models:  # the incremental branch
         if uid.endswith("__classified"):
             assert "_load_id > ''" in nodes[uid], uid
-        else:  # silver, and gold and int_customers__activity from the touched keys
+        else:  # silver, and gold and customer_activity from the touched keys
             assert "_classified_at > cast('1900-01-01 00:00:00.000000' as" in nodes[uid], uid
     problems = {uid: p for uid, sql in nodes.items() if (p := tsql_problems(sql))}
     assert problems == {}, json.dumps(problems, indent=1)

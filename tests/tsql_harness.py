@@ -89,6 +89,13 @@ EARLIER = datetime.datetime(2026, 1, 1, 0, 0, 0)
 LATER = datetime.datetime(2026, 1, 2, 0, 0, 0)
 
 
+def build_started() -> datetime.datetime | None:
+    """The running dbt invocation's run_started_at: what the rows a build writes carry."""
+    from dbt import tracking
+
+    return tracking.active_user.run_started_at if tracking.active_user else None
+
+
 # --- names and types ---------------------------------------------------------------------
 
 
@@ -500,6 +507,14 @@ class FakeServer:
         if m:
             value = LOAD_ID if m.group(1) == "_load_id" else EARLIER
             return ["latest"], [None], [(value,)]
+        if re.search(r"\bas\s+new_records\b", low):
+            # nothing_to_classify: new records, so that the incremental body is what is sent
+            n = len(re.findall(r"\bas\s+parent_\d+\b", low))
+            return (
+                ["new_records", "classified_at", *(f"parent_{i + 1}" for i in range(n))],
+                [None] * (n + 2),
+                [(1, EARLIER, *([EARLIER] * n))],
+            )
         if re.match(r"\s*select\s+case\s+when\s+exists\s*\(", low):
             return ["touched"], ["int"], [(1,)]
         if re.match(r"\s*select\s+min\(_segment_rules\)\s+as\s+low", low):
@@ -507,7 +522,8 @@ class FakeServer:
             return ["low", "high"], [None, None], [(digest, digest)]
         m = re.match(r"\s*select\s+min\((\w+)\),\s*max\(\1\)\s+from\b", low)
         if m:
-            return ["min", "max"], [None, None], [(EARLIER, LATER)]
+            # the latest rows are this build's (a test then reads only them)
+            return ["min", "max"], [None, None], [(EARLIER, build_started() or LATER)]
         if re.search(r"\bselect\s+object_definition\(", low):
             # dbt-sqlserver's view skip check: the stored definition, metadata not stale
             m = re.search(r"quotename\('([^']*)'\)\s*\+\s*'\.'\s*\+\s*quotename\('([^']*)'\)", s)

@@ -62,7 +62,7 @@
 {#- The segment rules (CONTRACT.md, gold.customer_segments) as one digest: the vars
     high_value_min_spend and loyalty_champion_tiers and the content of the tier_levels
     seed. Every row of customer_segments and customer_360 carries the digest of the rules
-    that computed it (`_segment_rules`), and so does every row of int_customers__activity,
+    that computed it (`_segment_rules`), and so does every row of customer_activity,
     whose best tier the seed ranks. -#}
 {% macro segment_rules_digest() -%}
     {#- (a unit test's graph has no nodes) -#}

@@ -12,6 +12,11 @@
       the tested column, or a composite key's first column; `latest_build:<column>:<expr>`
       names another expression that two rows of one key share (a more selective one).
 
+    Within `dbt build` a test reads only what this invocation wrote (<column> equal to the
+    build's start time): nothing when its model wrote nothing (a build with no new loads,
+    or none for this relation), so that such a build costs no test any reading. A `dbt
+    test` on its own tests the latest build's rows.
+
     The latest time is read when the test is compiled, right after its model was built,
     and written as a literal (so that DuckDB skips older row groups). When every row has
     it (a first build, a full refresh, a table rebuilt in full), the test reads the whole
@@ -32,6 +37,10 @@
     {%- if execute and not var('offline_compile', false) and load_relation(relation) is not none -%}
         {%- set span = run_query('select min(' ~ column ~ '), max(' ~ column ~ ') from ' ~ relation) -%}
         {%- set first, last = span.rows[0][0], span.rows[0][1] -%}
+        {%- if flags.WHICH == 'build' and (last is none or last.strftime('%Y-%m-%d %H:%M:%S.%f') != run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')) -%}
+            {#- a build that wrote nothing here: the builds that wrote every row tested it -#}
+            {{ return('(select * from ' ~ relation ~ ' where 1 = 0) dbt_subquery') }}
+        {%- endif -%}
         {%- if first is none or first == last -%}
             {{ return(relation) }}  {#- every row is the latest build's -#}
         {%- endif -%}

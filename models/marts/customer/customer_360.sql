@@ -1,6 +1,6 @@
 {#- One row per customer: both channels, loyalty and service in one profile. The
     activity (counts, spends, purchase span, points, best tier, interactions) is the
-    customer's row of int_customers__activity, where each rule is written; the segment
+    customer's row of customer_activity, where each rule is written; the segment
     is customer_segments'. Counts and spends are 0, not NULL, when there is nothing.
     Incrementally, only the customers the build's new records touch are recomputed
     (touched_keys), or every customer when the segment rules changed
@@ -52,7 +52,7 @@ activity as (
         loyalty_points,
         service_interactions,
         unresolved_interactions
-    from {{ ref('int_customers__activity') }}
+    from {{ ref('customer_activity') }}
     {{ only_touched('customer_id', 'touched_customers', customer_scope, 'where') }}
 
 ),

@@ -1,6 +1,6 @@
 {#- One row per customer; the segment is the first rule that holds (CONTRACT.md
     section 3). Thresholds are vars; the online orders, spend and best tier are the
-    customer's activity (int_customers__activity, where what counts as an order and the
+    customer's activity (customer_activity, where what counts as an order and the
     tier ranks are written). Incrementally, only the customers the build's new records
     touch are recomputed (touched_keys), or every customer when the segment rules
     changed (segment_rules_changed). -#}
@@ -33,7 +33,7 @@ activity as (
         online_orders,
         online_spend,
         tier_level
-    from {{ ref('int_customers__activity') }}
+    from {{ ref('customer_activity') }}
     {{ only_touched('customer_id', 'touched_customers', customer_scope, 'where') }}
 
 ),

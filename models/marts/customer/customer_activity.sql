@@ -14,8 +14,8 @@
     every customer when the segment rules changed (the tier ranks are among them:
     segment_rules_changed, `_segment_rules`). delete+insert on customer_id. Synapse:
     hashed on customer_id, like the silver facts it reads and the gold models that read
-    it. An intermediate model that reads silver: the marts' shared aggregates, in the
-    default schema (not published), docs/ARCHITECTURE.md. -#}
+    it. A mart the two gold models share, in the default schema (dbt_project.yml): not
+    published, docs/ARCHITECTURE.md. -#}
 {{ config(
     materialized='incremental',
     unique_key='customer_id',
