@@ -3,8 +3,13 @@
     DuckDB's try_cast alone is too loose (it reads '7.5' as the integer 8 and '1e3'
     as 1000), so every value is first matched against its format. Each check is a
     predicate on a trimmed, non-NULL text value; the default versions use standard
-    SQL (SIMILAR TO, which DuckDB and PostgreSQL run) and try_cast_text; the SQL
-    Server / Synapse issue adds sqlserver__ / synapse__ versions. -#}
+    SQL (SIMILAR TO, which DuckDB and PostgreSQL run) and try_cast_text. The T-SQL
+    versions (sqlserver__; fabric__ for Synapse and Fabric Warehouse), used only in a
+    WHERE or CASE WHEN, never as a value, have no regular expressions (SQL Server before
+    2025, Synapse): LIKE character classes under a binary collation (case_sensitive, so
+    that [0-9] is exactly the ten ASCII digits, whatever the database's collation), then
+    TRY_CAST / TRY_CONVERT with explicit ISO styles (never dependent on SET LANGUAGE or
+    SET DATEFORMAT). -#}
 
 {#- Trim surrounding white space (space, tab, LF, VT, FF, CR); empty becomes NULL. -#}
 {% macro clean_text(column) -%}
@@ -19,6 +24,12 @@
     trim({{ column }})
 {%- endmacro %}
 
+{#- T-SQL: TRIM ... FROM (SQL Server 2017+, Synapse, Fabric) of the same six characters. -#}
+{% macro sqlserver__trim_whitespace(column) -%}
+    trim(concat(char(32), char(9), char(10), char(11), char(12), char(13)) from {{ column }})
+{%- endmacro %}
+{% macro fabric__trim_whitespace(column) -%} {{ sqlserver__trim_whitespace(column) }} {%- endmacro %}
+
 {#- DuckDB's trim with a character set costs about 0.2 s per million values; most values
     have nothing to trim, so it runs only where the first or last character is white space
     (about twice as fast over a whole table, the same result). -#}
@@ -30,7 +41,8 @@
     end
 {%- endmacro %}
 
-{#- Cast that yields NULL instead of failing (dbt-duckdb leaves dbt.safe_cast a plain cast). -#}
+{#- Cast that yields NULL instead of failing: dbt.safe_cast (try_cast on SQL Server,
+    Synapse and Fabric), but dbt-duckdb leaves dbt.safe_cast a plain cast. -#}
 {% macro try_cast_text(expression, type) -%}
     {{ return(adapter.dispatch('try_cast_text', 'customer360')(expression, type)) }}
 {%- endmacro %}
@@ -52,6 +64,18 @@
     ({{ column }} similar to '[+-]?[0-9]+' and {{ try_cast_text(column, type_key_int()) }} is not null)
 {%- endmacro %}
 
+{#- T-SQL (no regular expressions before SQL Server 2025): the text without one leading sign. -#}
+{%- macro _tsql_unsigned(column) -%}
+    (case when left({{ column }}, 1) in ('+', '-') then substring({{ column }}, 2, 4000) else {{ column }} end)
+{%- endmacro %}
+
+{% macro sqlserver__is_int_text(column) -%}
+    ({{ _tsql_unsigned(column) }} <> ''
+        and {{ case_sensitive(_tsql_unsigned(column)) }} not like '%[^0-9]%'
+        and try_cast({{ column }} as {{ type_key_int() }}) is not null)
+{%- endmacro %}
+{% macro fabric__is_int_text(column) -%} {{ sqlserver__is_int_text(column) }} {%- endmacro %}
+
 {#- DECIMAL(10,2): optional sign, digits, optionally '.' and digits; the value rounded
     to 2 places must fit DECIMAL(10,2), i.e. at most 8 digits before the point. -#}
 {% macro is_decimal_text(column) -%}
@@ -60,6 +84,35 @@
 
 {% macro default__is_decimal_text(column) -%}
     ({{ column }} similar to '[+-]?[0-9]+([.][0-9]+)?' and {{ try_cast_text(column, type_money()) }} is not null)
+{%- endmacro %}
+
+{#- T-SQL: only the digits that decide the value are converted (_tsql_decimal_digits). -#}
+{% macro sqlserver__is_decimal_text(column) -%}
+    ({{ _tsql_unsigned(column) }} <> ''
+        and {{ case_sensitive(_tsql_unsigned(column)) }} not like '%[^0-9.]%'
+        and {{ _tsql_unsigned(column) }} not like '%.%.%'
+        and left({{ _tsql_unsigned(column) }}, 1) <> '.'
+        and right({{ _tsql_unsigned(column) }}, 1) <> '.'
+        and try_cast({{ _tsql_decimal_digits(column) }} as {{ type_money() }}) is not null)
+{%- endmacro %}
+{% macro fabric__is_decimal_text(column) -%} {{ sqlserver__is_decimal_text(column) }} {%- endmacro %}
+
+{#- The text of a decimal that follows its format, cut to the digits that decide its
+    DECIMAL(10,2) value: the sign, the integer part without its leading zeros (after one
+    '0', so that it is never empty), and three decimals. Rounding half away from zero to 2
+    places depends on the third decimal only, so TRY_CAST of this text (which rounds half
+    away from zero and fails on overflow) gives the full text's value, whatever its
+    length. NULL stays NULL (CONCAT would make it '0.'). -#}
+{%- macro _tsql_decimal_digits(column) -%}
+    {%- set unsigned = _tsql_unsigned(column) -%}
+    {%- set integer_part = 'substring(' ~ unsigned ~ ", 1, charindex('.', concat(" ~ unsigned ~ ", '.')) - 1)" -%}
+    case when {{ column }} is not null then concat(
+        case when left({{ column }}, 1) = '-' then '-' else '' end,
+        '0',
+        substring({{ integer_part }}, patindex('%[^0]%', concat({{ case_sensitive(integer_part) }}, 'x')), 4000),
+        '.',
+        substring({{ unsigned }}, charindex('.', concat({{ unsigned }}, '.')) + 1, 3)
+    ) end
 {%- endmacro %}
 
 {#- DATETIME: 'YYYY-MM-DD HH:MM:SS', optional fractional seconds, optional 'T'
@@ -74,6 +127,18 @@
         and {{ try_cast_text('substring(' ~ column ~ ', 1, 10)', type_date()) }} is not null)
 {%- endmacro %}
 
+{#- T-SQL: a binary-collation LIKE, then the date part by style 23 (yyyy-mm-dd). -#}
+{% macro sqlserver__is_datetime_text(column) -%}
+    ({{ case_sensitive(column) }} like '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][ T][0-2][0-9]:[0-5][0-9]:[0-5][0-9]%'
+        and substring({{ column }}, 12, 2) <= '23'
+        and (len({{ column }}) = 19
+            or (substring({{ column }}, 20, 1) = '.' and len({{ column }}) > 20
+                and {{ case_sensitive('substring(' ~ column ~ ', 21, 4000)') }} not like '%[^0-9]%'))
+        and substring({{ column }}, 1, 4) <> '0000'
+        and try_convert(date, substring({{ column }}, 1, 10), 23) is not null)
+{%- endmacro %}
+{% macro fabric__is_datetime_text(column) -%} {{ sqlserver__is_datetime_text(column) }} {%- endmacro %}
+
 {#- DATE: 'YYYY-MM-DD', a real calendar date (year 0001 to 9999). -#}
 {% macro is_date_text(column) -%}
     {{ return(adapter.dispatch('is_date_text', 'customer360')(column)) }}
@@ -85,6 +150,14 @@
         and {{ try_cast_text(column, type_date()) }} is not null)
 {%- endmacro %}
 
+{% macro sqlserver__is_date_text(column) -%}
+    (len({{ column }}) = 10
+        and {{ case_sensitive(column) }} like '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'
+        and substring({{ column }}, 1, 4) <> '0000'
+        and try_convert(date, {{ column }}, 23) is not null)
+{%- endmacro %}
+{% macro fabric__is_date_text(column) -%} {{ sqlserver__is_date_text(column) }} {%- endmacro %}
+
 {#- Text: at most its declared length, in characters. -#}
 {% macro is_text_within(column, length) -%}
     {{ return(adapter.dispatch('is_text_within', 'customer360')(column, length)) }}
@@ -92,6 +165,18 @@
 
 {% macro default__is_text_within(column, length) -%}
     ({{ dbt.length(column) }} <= {{ length }})
+{%- endmacro %}
+
+{#- T-SQL: characters as the contract counts them (code points). LEN counts UTF-16 code
+    units unless the collation is supplementary-character aware (_SC): an emoji is then
+    one character, not two. (LEN ignores trailing spaces: the value is trimmed already.) -#}
+{% macro sqlserver__is_text_within(column, length) -%}
+    (len({{ column }} collate Latin1_General_100_CI_AS_SC) <= {{ length }})
+{%- endmacro %}
+{% macro synapse__is_text_within(column, length) -%} {{ sqlserver__is_text_within(column, length) }} {%- endmacro %}
+{#- Fabric Warehouse: varchar under a UTF-8 collation, whose LEN counts characters. -#}
+{% macro fabric__is_text_within(column, length) -%}
+    (len({{ column }}) <= {{ length }})
 {%- endmacro %}
 
 {#- The check of a contract column kind (int, decimal, datetime, date, text). -#}
@@ -124,6 +209,21 @@
     {%- endif -%}
     case when {{ flag }} = 1 then {{ try_cast_text(value, type_of_kind(kind, length)) }} end
 {%- endmacro %}
+
+{#- T-SQL: timestamps have 'T' made a space and digits past the microsecond cut (not
+    rounded), then style 121 (yyyy-mm-dd hh:mi:ss.fffffff); dates style 23. -#}
+{% macro sqlserver__cast_checked(column, kind, flag, length=none) -%}
+    {%- if kind == 'datetime' -%}
+        case when {{ flag }} = 1 then try_convert({{ type_datetime() }}, replace(substring({{ column }}, 1, 26), 'T', ' '), 121) end
+    {%- elif kind == 'date' -%}
+        case when {{ flag }} = 1 then try_convert({{ type_date() }}, {{ column }}, 23) end
+    {%- elif kind == 'decimal' -%}
+        case when {{ flag }} = 1 then try_cast({{ _tsql_decimal_digits(column) }} as {{ type_money() }}) end
+    {%- else -%}
+        case when {{ flag }} = 1 then try_cast({{ column }} as {{ type_of_kind(kind, length) }}) end
+    {%- endif -%}
+{%- endmacro %}
+{% macro fabric__cast_checked(column, kind, flag, length=none) -%} {{ sqlserver__cast_checked(column, kind, flag, length) }} {%- endmacro %}
 
 {#- The first format reason of CONTRACT.md section 2 (missing_key, invalid_key,
     invalid_value), from the texts of the key columns and the _<column>_ok flags. -#}

@@ -1,5 +1,11 @@
 {#- Warehouse types of the contract (CONTRACT.md section 1) and of the gold measures.
-    Every engine difference is a dispatched macro; models only call these. -#}
+    Every engine difference is a dispatched macro; models only call these. T-SQL: a
+    sqlserver__ variant serves SQL Server / Azure SQL; dbt-synapse dispatches synapse__,
+    then fabric__, then default__, and dbt-fabric fabric__, then default__, so a fabric__
+    variant serves Synapse and Fabric Warehouse, a synapse__ one only where Synapse
+    differs from Fabric. dbt.type_* where dbt has the type (int, bigint, datetime2(6));
+    exact decimals and bounded varchar otherwise: Synapse's columnstore tables take no
+    varchar(max). -#}
 
 {#- INT of the seed's DDL: a 32-bit integer. -#}
 {% macro type_key_int() -%}
@@ -9,6 +15,9 @@
 {% macro default__type_key_int() -%}
     integer
 {%- endmacro %}
+
+{% macro sqlserver__type_key_int() -%} {{ dbt.type_int() }} {%- endmacro %}
+{% macro fabric__type_key_int() -%} {{ sqlserver__type_key_int() }} {%- endmacro %}
 
 {#- DECIMAL(10,2) of the seed's DDL (Price, Amount). -#}
 {% macro type_money() -%}
@@ -46,6 +55,9 @@
     bigint
 {%- endmacro %}
 
+{% macro sqlserver__type_count() -%} {{ dbt.type_bigint() }} {%- endmacro %}
+{% macro fabric__type_count() -%} {{ sqlserver__type_count() }} {%- endmacro %}
+
 {#- DATETIME of the seed's DDL (microseconds; datetime2 on T-SQL). -#}
 {% macro type_datetime() -%}
     {{ return(adapter.dispatch('type_datetime', 'customer360')()) }}
@@ -54,6 +66,11 @@
 {% macro default__type_datetime() -%}
     timestamp
 {%- endmacro %}
+
+{#- T-SQL: datetime2(6), microseconds as the contract's DATETIME (T-SQL's `timestamp`
+    is a row version). -#}
+{% macro sqlserver__type_datetime() -%} {{ dbt.type_timestamp() | lower }} {%- endmacro %}
+{% macro fabric__type_datetime() -%} {{ sqlserver__type_datetime() }} {%- endmacro %}
 
 {#- DATE of the seed's DDL. -#}
 {% macro type_date() -%}
@@ -72,6 +89,17 @@
 {% macro default__type_text(length) -%}
     varchar({{ length }})
 {%- endmacro %}
+
+{#- Text of the contract's length in characters (CONTRACT.md section 1). nvarchar, never
+    varchar: under a code-page collation varchar replaces every character outside its code
+    page with '?', and under a UTF-8 collation varchar(n) counts bytes. nvarchar(n) counts
+    UTF-16 code units, and a character outside the Basic Multilingual Plane (an emoji) takes
+    two, so n characters need nvarchar(2n); is_text_within counts the characters. -#}
+{% macro sqlserver__type_text(length) -%} nvarchar({{ length * 2 }}) {%- endmacro %}
+{% macro synapse__type_text(length) -%} {{ sqlserver__type_text(length) }} {%- endmacro %}
+{#- Fabric Warehouse has no nvarchar in tables: varchar under its UTF-8 collation, where a
+    character takes up to 4 bytes. -#}
+{% macro fabric__type_text(length) -%} varchar({{ length * 4 }}) {%- endmacro %}
 
 {#- The warehouse type of a contract column kind: int, decimal, datetime, date or text. -#}
 {% macro type_of_kind(kind, length=none) -%}

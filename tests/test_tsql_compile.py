@@ -7,9 +7,10 @@ server). Every compiled model and data test is then parsed with sqlglot's ``tsql
 dialect and checked for what SQL Server or Synapse refuse although the parser accepts
 it. A self-test proves that the checker rejects one bad snippet per rule.
 
-Also checked: every macro dispatched in ``macros/`` has a ``sqlserver__`` and a
-``fabric__`` variant; dbt-fabric dispatches fabric, then default, and dbt-synapse
-synapse, then fabric, then default, never sqlserver.
+Also checked: every macro dispatched in ``macros/`` has its engine variants beside it,
+a ``fabric__`` one wherever there is a ``sqlserver__`` one (dbt-fabric dispatches fabric,
+then default, and dbt-synapse synapse, then fabric, then default, never sqlserver), and
+none that only restates ``default__``.
 """
 
 from __future__ import annotations
@@ -342,20 +343,41 @@ def macro_sources() -> dict[str, str]:
     }
 
 
-def test_every_dispatched_macro_has_tsql_variants():
-    text = "\n".join(macro_sources().values())
-    dispatched = sorted(set(re.findall(r"adapter\.dispatch\(\s*['\"](\w+)['\"]", text)))
+MACRO = re.compile(r"\{%-?\s*macro\s+(\w+)\s*\((.*?)\{%-?\s*endmacro\s*-?%\}", re.S)
+ENGINES = ("default", "duckdb", "sqlserver", "synapse", "fabric")
+
+
+def test_engine_variants_sit_beside_their_dispatcher():
+    """Each macro dispatched in ``macros/`` has its engine variants in the dispatcher's
+    own file; a T-SQL difference has a ``fabric__`` variant as well as the
+    ``sqlserver__`` one (dbt-fabric dispatches fabric, then default, and dbt-synapse
+    synapse, then fabric, then default, never sqlserver); and no variant only restates
+    ``default__`` (dbt falls back to it by itself)."""
+    where: dict[str, str] = {}
+    bodies: dict[str, str] = {}
+    dispatched: dict[str, str] = {}
+    for path, text in macro_sources().items():
+        for name, body in MACRO.findall(text):
+            where[name], bodies[name] = path, body
+        for name in re.findall(r"adapter\.dispatch\(\s*['\"](\w+)['\"]", text):
+            dispatched[name] = path
     assert dispatched, "no dispatched macros found"
-    defined = set(re.findall(r"\{%-?\s*macro\s+(\w+)\s*\(", text))
-    missing = [
-        f"{prefix}{name}"
-        for name in dispatched
-        for prefix in ("sqlserver__",)
-        if f"sqlserver__{name}" not in defined
-    ]
-    # dbt-fabric dispatches fabric__, then default__; dbt-synapse synapse__, then fabric__
-    missing += [f"fabric__{name}" for name in dispatched if f"fabric__{name}" not in defined]
-    assert missing == []
+    misplaced, unpaired, restating = [], [], []
+    for name, path in sorted(dispatched.items()):
+        variants = [f"{engine}__{name}" for engine in ENGINES if f"{engine}__{name}" in where]
+        assert f"default__{name}" in variants, f"{name} has no default__ variant"
+        misplaced += [f"{v} ({where[v]}, not {path})" for v in variants if where[v] != path]
+        if f"sqlserver__{name}" in where and f"fabric__{name}" not in where:
+            unpaired.append(name)
+        restating += [
+            v
+            for v in variants
+            if v != f"default__{name}"
+            and re.fullmatch(rf"[^)]*\)\s*-?%\}}\s*\{{\{{\s*default__{name}\([^)]*\)\s*\}}\}}\s*", bodies[v])
+        ]
+    assert misplaced == []
+    assert unpaired == [], "a sqlserver__ variant without fabric__: Synapse and Fabric would take default__"
+    assert restating == []
 
 
 # --- offline compiles ----------------------------------------------------------------------

@@ -33,10 +33,6 @@
     {{ return(statements) }}
 {%- endmacro %}
 
-{% macro sqlserver__atomic_batch(statements) -%}
-    {{ return(statements) }}
-{%- endmacro %}
-
 {#- Synapse and Fabric: dbt-fabric runs every statement in autocommit, so the batch opens
     and ends its own transaction; an error rolls all of it back and is raised again. -#}
 {% macro fabric__atomic_batch(statements) -%}

@@ -4,7 +4,10 @@
     reason was set in the intermediate models, the file's lineage is the ledger's
     (stg_retail__loads).
     A malformed record was never classified: its `_classified_at` is this view's build,
-    so that the tests of every build read every malformed record (they are few). -#}
+    so that the tests of every build read every malformed record (they are few).
+    Every column is cast to its contract type (_audit__models.yml): the lengths are the
+    raw layer's (a file name 255, a load id 32, a lake path 1024 characters); a record
+    key 2000, whose nvarchar(4000) is T-SQL's largest bounded text. -#}
 {%- set tables = table_names() -%}
 
 with
@@ -65,14 +68,14 @@ rejected as (
 final as (
 
     select
-        {{ file_base_name('_source_file') }} as source_table,
-        reason,
-        _record_key as record_key,
-        _source_file as source_file,
-        _source_row as source_row,
-        _load_id,
-        _lake_path,
-        _classified_at
+        cast({{ file_base_name('_source_file') }} as {{ type_text(255) }}) as source_table,
+        cast(reason as {{ type_text(20) }}) as reason,
+        cast(_record_key as {{ type_text(2000) }}) as record_key,
+        cast(_source_file as {{ type_text(255) }}) as source_file,
+        cast(_source_row as {{ dbt.type_bigint() }}) as source_row,
+        cast(_load_id as {{ type_text(32) }}) as _load_id,
+        cast(_lake_path as {{ type_text(1024) }}) as _lake_path,
+        cast(_classified_at as {{ type_datetime() }}) as _classified_at
     from rejected
 
 )
