@@ -241,8 +241,8 @@ select * from final
 
 {#- The body of a silver table (models/silver/<table>.sql): the classified records kept in
     silver, with their file's lineage from the ledger (stg_retail__loads). Incrementally:
-    the winners among the records classified since silver's latest `_classified_at`. A build reclassifies every record of each key (or
-    partition) it touches, so those are every winner of the touched keys; they replace
+    the winners among the records classified since silver's latest `_classified_at`. A
+    build reclassifies every record of each key (or partition) it touches, so those are every winner of the touched keys; they replace
     the keys' rows (delete+insert on the model's unique_key, the partition column), and no
     other row of silver is read. table: the table's name (the table spec's); its columns
     are the spec's typed contract columns. -#}

@@ -14,8 +14,10 @@
 
     Within `dbt build` a test reads only what this invocation wrote (<column> equal to the
     build's start time): nothing when its model wrote nothing (a build with no new loads,
-    or none for this relation), so that such a build costs no test any reading. A `dbt
-    test` on its own tests the latest build's rows.
+    or none for this relation), so that such a build costs no test any reading; a view
+    (the audit, computed by every query) is not probed for its span, its rows of this
+    build being those whose <column> is the build's start. A `dbt test` on its own tests
+    the latest build's rows.
 
     The latest time is read when the test is compiled, right after its model was built,
     and written as a literal (so that DuckDB skips older row groups). When every row has
@@ -34,7 +36,12 @@
     {%- set column = parts[1] | trim -%}
     {%- set scope_key = parts[2] | trim if parts | length > 2 else none -%}
     {%- set latest = '(select max(' ~ column ~ ') from ' ~ relation ~ ')' -%}
-    {%- if execute and not var('offline_compile', false) and load_relation(relation) is not none -%}
+    {%- set existing = load_relation(relation) if execute and not var('offline_compile', false) else none -%}
+    {%- if existing is not none and existing.is_view and flags.WHICH == 'build' -%}
+        {#- a view (the audit) is computed by every query: no probe of its span, which
+            would compute it whole; this build's rows are those of its start time -#}
+        {%- set latest = run_started_literal() -%}
+    {%- elif existing is not none -%}
         {%- set span = run_query('select min(' ~ column ~ '), max(' ~ column ~ ') from ' ~ relation) -%}
         {%- set first, last = span.rows[0][0], span.rows[0][1] -%}
         {%- if flags.WHICH == 'build' and (last is none or last.strftime('%Y-%m-%d %H:%M:%S.%f') != run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')) -%}
