@@ -360,9 +360,7 @@ def relations() -> list[str]:
     out = []
     for e in EXTRACTS:
         out += [f"main.int_{e.table}__classified", f"silver.{e.table}"]
-    return (
-        out + ["main.customer_activity", "audit.rejected_rows"] + [f"gold.{g}" for g in GOLD]
-    )
+    return out + ["main.customer_activity", "audit.rejected_rows"] + [f"gold.{g}" for g in GOLD]
 
 
 def warehouse_path(con: duckdb.DuckDBPyConnection, name: str) -> str:
@@ -380,6 +378,14 @@ def copy_of(con: duckdb.DuckDBPyConnection, name: str, folder: Path) -> Path:
     db = folder / "c360.duckdb"
     shutil.copy(warehouse_path(con, name), db)
     return db
+
+
+def differences(con: duckdb.DuckDBPyConnection, x: str, y: str, columns: str = "*") -> list:
+    """The rows of relation x that y lacks and of y that x lacks (as multisets)."""
+    return con.execute(
+        f"(select {columns} from {x} except all select {columns} from {y}) union all "
+        f"(select {columns} from {y} except all select {columns} from {x})"
+    ).fetchall()
 
 
 @pytest.fixture(scope="module")
@@ -624,11 +630,7 @@ def test_a_build_with_no_new_records_reads_no_silver_row_for_gold(warehouses, tm
     with duckdb.connect(str(db), read_only=True) as after:
         after.execute(f"attach '{warehouse_path(con, 'incremental')}' as before (read_only)")
         for relation in relations:
-            x, y = relation, f"before.{relation}"
-            changed = after.execute(
-                f"(select * from {x} except all select * from {y}) union all "
-                f"(select * from {y} except all select * from {x})"
-            ).fetchall()
+            changed = differences(after, relation, f"before.{relation}")
             assert changed == [], (relation, changed[:5])
 
 
@@ -679,11 +681,7 @@ def test_a_build_with_no_new_load_classifies_and_tests_nothing(warehouses, tmp_p
                 continue
             # peak_times is rebuilt whole by every build: its rows carry the build's time
             cols = "* exclude (_built_at)" if relation.startswith("gold.") else "*"
-            x, y = relation, f"before.{relation}"
-            changed = after.execute(
-                f"(select {cols} from {x} except all select {cols} from {y}) union all "
-                f"(select {cols} from {y} except all select {cols} from {x})"
-            ).fetchall()
+            changed = differences(after, relation, f"before.{relation}", cols)
             assert changed == [], (relation, changed[:5])
 
 
@@ -724,11 +722,5 @@ def test_a_new_parent_alone_revalidates_its_orphans(warehouses, tmp_path):
         ).fetchone() == (customer_id,)
         a.execute(f"attach '{rebuilt}' as rebuilt (read_only)")
         for relation in ("main.int_online_transactions__classified", "silver.online_transactions"):
-            columns = "* exclude (_classified_at)"
-            diff = a.execute(
-                f"(select {columns} from {relation} except all "
-                f"select {columns} from rebuilt.{relation}) union all "
-                f"(select {columns} from rebuilt.{relation} except all "
-                f"select {columns} from {relation})"
-            ).fetchall()
+            diff = differences(a, relation, f"rebuilt.{relation}", "* exclude (_classified_at)")
             assert diff == [], (relation, diff[:5])
