@@ -128,6 +128,8 @@ earlier_records as (
 
 ),
 
+{%- endif %}
+
 records as (
 
     select
@@ -136,6 +138,7 @@ records as (
         {%- endfor %}
         _format_reason
     from base_records
+    {%- if incremental %}
     union all
     select
         {%- for column in columns + lineage %}
@@ -143,21 +146,9 @@ records as (
         {%- endfor %}
         _format_reason
     from earlier_records
+    {%- endif %}
 
 ),
-{%- else %}
-
-records as (
-
-    select
-        {%- for column in columns + lineage %}
-        {{ column }},
-        {%- endfor %}
-        _format_reason
-    from base_records
-
-),
-{%- endif %}
 
 referenced as (
 
