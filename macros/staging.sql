@@ -3,9 +3,11 @@
     its format (a _<raw column>_ok flag) and cast to its contract type under its staged
     name, with the record's key text and first format reason (CONTRACT.md section 2). -#}
 
-{#- Lineage columns of a raw record, in order. -#}
+{#- Lineage columns of a raw record, in order: what differs from record to record. What
+    a file's records share (its name, lake path and load time) is the ledger's
+    (stg_retail__loads), joined where silver and the audit show it. -#}
 {% macro _raw_lineage() -%}
-    {{ return(['_source_file', '_source_row', '_load_id', '_loaded_at', '_lake_path']) }}
+    {{ return(['_source_row', '_load_id']) }}
 {%- endmacro %}
 
 {% macro stage_records(table) -%}
