@@ -102,6 +102,34 @@ def test_silver_tables_match_the_oracle(built, table):
     )
 
 
+@pytest.mark.parametrize("table", [e.table for e in EXTRACTS])
+def test_silver_lineage_is_the_record_it_came_from(built, table):
+    """Each silver row's file, load and record number are those of the record that won
+    (the file's name and load time joined from the ledger by `_load_id`), and its load
+    time is its raw record's."""
+    con, expected, _ = built
+    loads = [
+        r[0] for r in con.execute("select distinct load_id from raw._loads order by 1").fetchall()
+    ]
+    actual = sorted(
+        (f, loads.index(load), row)
+        for f, load, row in con.execute(
+            f"select _source_file, _load_id, _source_row from silver.{table}"
+        ).fetchall()
+    )
+    want = sorted(
+        (x["source_file"], x["load_index"], x["source_row"]) for x in expected.lineage[table]
+    )
+    assert actual == want
+    rows_, raw_rows, mismatched = con.execute(
+        "select count(*), count(r._source_row), count(*) filter ("
+        "where s._loaded_at is distinct from r._loaded_at "
+        "or s._source_file is distinct from r._source_file) "
+        f"from silver.{table} as s left join raw.{table} as r using (_load_id, _source_row)"
+    ).fetchone()
+    assert rows_ == raw_rows == len(want) and mismatched == 0
+
+
 def test_rejected_rows_match_the_oracle(built):
     con, expected, _ = built
     loads = [
