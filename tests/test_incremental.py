@@ -653,11 +653,26 @@ def test_a_build_with_no_new_load_classifies_and_tests_nothing(warehouses, tmp_p
     """No new load (the build a scheduler runs when nothing arrived): each classified model
     finds nothing to do in one query and selects from no record (`where 1 = 0`: no
     revalidation scan of its table), each data test of silver reads no row (the build
-    wrote none), and every relation stays as it was."""
+    wrote none), nor do the accounting test and the audit's grain test (no load's records
+    changed fate), and every relation stays as it was. A fault in an earlier load's ledger
+    row is left to `dbt test`, which checks every load."""
     con, *_ = warehouses
     db = copy_of(con, "incremental", tmp_path)
+    with duckdb.connect(str(db)) as w:  # an earlier load's file: one record more than it has
+        w.execute(
+            "update raw._loads set records = records + 1, physical_lines = physical_lines + 1 "
+            "where source_file = 'Customers.csv' and load_id = (select min(load_id) "
+            "from raw._loads)"
+        )
     results = build(["build"], db, tmp_path)
     assert {r["status"] for r in results.values()} <= {"success", "pass", "warn", "no-op"}
+    for name in ("assert_every_record_accounted_for", "composite_key_rejected_rows_"):
+        (sql,) = [r["compiled_code"] for r in results.values() if f".{name}" in r["unique_id"]]
+        assert sql.count("where 1 = 0") == (11 if name.startswith("assert") else 1), sql
+        assert " in (" not in sql, sql
+    alone = run_dbt(["test", "-s", "assert_every_record_accounted_for"], db, tmp_path)
+    assert alone.returncode == 1, alone.stdout[-2000:]
+    assert "Got 1 result" in alone.stdout
     compiled = tmp_path / "target" / "compiled" / "customer360"
     for e in EXTRACTS:
         sql = (compiled / "models" / "intermediate" / f"int_{e.table}__classified.sql").read_text()
@@ -683,6 +698,36 @@ def test_a_build_with_no_new_load_classifies_and_tests_nothing(warehouses, tmp_p
             cols = "* exclude (_built_at)" if relation.startswith("gold.") else "*"
             changed = differences(after, relation, f"before.{relation}", cols)
             assert changed == [], (relation, changed[:5])
+
+
+def test_the_accounting_test_checks_the_loads_the_build_changed(warehouses, tmp_path):
+    """In `dbt build`, the accounting test and the audit's grain test read the loads whose
+    records' fate the build decided or changed (build_loads): after the delta, both loads
+    (the delta superseded records of load 1). A load newer than every classified one
+    whose records reached neither silver nor the audit (a load the classification
+    missed) is in the next build's scope, and fails it."""
+    con, incremental, *_ = warehouses
+    db = copy_of(con, "incremental", tmp_path)
+    with duckdb.connect(str(db)) as w:
+        ledger = w.execute("select distinct load_id from raw._loads order by 1").fetchall()
+    loads = [r[0] for r in ledger]
+    assert len(loads) == 2
+    scope = f"in ('{loads[0]}', '{loads[1]}')"
+    accounting = incremental["assert_every_record_accounted_for"]["compiled_code"]
+    assert accounting.count(f"_load_id {scope}") == 10, accounting  # silver x 9, the audit
+    assert accounting.count(f"where load_id {scope}") == 1, accounting  # the ledger
+    (grain,) = [r for r in incremental.values() if ".composite_key_rejected_rows" in r["unique_id"]]
+    assert f"where _load_id {scope}) dbt_subquery" in grain["compiled_code"]
+    with duckdb.connect(str(db)) as w:  # a third load whose one record went nowhere
+        w.execute(
+            "insert into raw._loads by name select * replace ('99999999T999999999999Z' as "
+            "load_id, 1 as records, 0 as malformed, 2 as physical_lines, 1 as other_lines) "
+            "from raw._loads where source_file = 'Stores.csv' and load_id = ?",
+            [loads[1]],
+        )
+    missed = run_dbt(["build", "-s", "assert_every_record_accounted_for"], db, tmp_path)
+    assert missed.returncode == 1, missed.stdout[-2000:]
+    assert "Got 1 result" in missed.stdout
 
 
 def test_a_new_parent_alone_revalidates_its_orphans(warehouses, tmp_path):

@@ -32,8 +32,8 @@ unit test finds no difference. The project's own run_query statements get plausi
 answers: the watermarks (``select max(<column>) as latest``) a load id and a time,
 ``touched_scope``'s EXISTS 1 (some key touched), ``segment_rules_changed`` the digest
 the first build wrote (the rules did not change), ``latest_build`` spans two different
-times (so a later test takes its filtered form). No ``offline_compile`` var is set:
-dbt's own ``is_incremental()`` decides, from the catalog.
+times (so a later test takes its filtered form), ``build_loads`` one load. No
+``offline_compile`` var is set: dbt's own ``is_incremental()`` decides, from the catalog.
 
 What it does not prove: that a server executes any of it (types of expressions that are
 not cast, locking, permissions, results, performance); the fake answers what it is asked
@@ -515,6 +515,9 @@ class FakeServer:
                 [None] * (n + 2),
                 [(1, EARLIER, *([EARLIER] * n))],
             )
+        if re.search(r"\bas\s+build_load\b", low):
+            # build_loads: one load, so that the tests scoped to it take their filtered form
+            return ["build_load"], [None], [(LOAD_ID,)]
         if re.match(r"\s*select\s+case\s+when\s+exists\s*\(", low):
             return ["touched"], ["int"], [(1,)]
         if re.match(r"\s*select\s+min\(_segment_rules\)\s+as\s+low", low):

@@ -23,9 +23,22 @@
     and written as a literal (so that DuckDB skips older row groups). When every row has
     it (a first build, a full refresh, a table rebuilt in full), the test reads the whole
     relation as it is, without the filter. `--vars '{test_every_row: true}'` (a nightly
-    build, say) tests every row whatever the config. Any other `where` is dbt's. -#}
+    build, say) tests every row whatever the config.
+
+    `build_loads:<column>` limits a test to the rows of the loads this `dbt build`
+    classified or newly loaded (build_loads), <column> being the load id: nothing in a
+    build with no new load; every row outside `dbt build`. It suits a key that includes
+    the load (the audit's grain: a duplicate shares its load), on a view whose malformed
+    records carry every build's time. Any other `where` is dbt's. -#}
 {% macro default__get_where_subquery(relation) -%}
     {%- set where = config.get('where') -%}
+    {%- if where and where.startswith('build_loads:') -%}
+        {%- set loads = build_loads() -%}
+        {%- if loads is none -%}
+            {{ return(relation) }}
+        {%- endif -%}
+        {{ return('(select * from ' ~ relation ~ ' where ' ~ in_loads(where.split(':', 1)[1] | trim, loads) ~ ') dbt_subquery') }}
+    {%- endif -%}
     {%- if not (where and where.startswith('latest_build:')) -%}
         {{ return(dbt.default__get_where_subquery(relation)) }}
     {%- endif -%}

@@ -4,8 +4,11 @@
     (a malformed one is one line) + the lines that start no record (the header's,
     blank lines, quoted line breaks of good records) = the file's physical lines,
     counted on its bytes (a ledger row of an older loader has no line counts).
-    Returns the files that do not add up. -#}
+    Returns the files that do not add up.
+    In `dbt build`, the files of the loads whose records' fate this build decided or
+    changed (build_loads: none in a build with no new load); every file otherwise. -#}
 {%- set tables = table_names() -%}
+{%- set loads = build_loads() -%}
 
 with
 
@@ -20,6 +23,7 @@ records_per_file as (
         physical_lines,
         other_lines
     from {{ source('retail', '_loads') }}
+    where {{ in_loads('load_id', loads) }}
 
 ),
 
@@ -30,6 +34,7 @@ silver_rows as (
         _source_file,
         _load_id
     from {{ ref(table) }}
+    where {{ in_loads('_load_id', loads) }}
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
@@ -41,6 +46,7 @@ rejected_rows as (
         source_file as _source_file,
         _load_id
     from {{ ref('rejected_rows') }}
+    where {{ in_loads('_load_id', loads) }}
 
 ),
 
