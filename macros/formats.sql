@@ -31,11 +31,14 @@
 {% macro fabric__trim_whitespace(column) -%} {{ sqlserver__trim_whitespace(column) }} {%- endmacro %}
 
 {#- DuckDB's trim with a character set costs about 0.2 s per million values; most values
-    have nothing to trim, so it runs only where the first or last character is white space
-    (about twice as fast over a whole table, the same result). -#}
+    have nothing to trim, so it runs only where the first or last character is at most a
+    space (every one of the six is; a control character that is not passes through trim
+    unchanged): about twice as fast over a whole table as trimming every value, and a
+    tenth faster for a staging view than finding the white space with a regular
+    expression; the same result. -#}
 {% macro duckdb__trim_whitespace(column) -%}
     case
-        when regexp_matches({{ column }}, '^[ \t\n\x0b\x0c\r]|[ \t\n\x0b\x0c\r]$')
+        when {{ column }}[1] <= ' ' or {{ column }}[-1] <= ' '
             then trim({{ column }}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))
         else {{ column }}
     end
