@@ -6,9 +6,10 @@
     load whose every record is malformed has none classified). A load's files are checked
     whole, so that a test of them reads all their rows, old and new.
 
-    A list of load ids: empty in a build with no new load, so that those tests read
-    nothing. None (every load) outside `dbt build`, with `--vars '{test_every_row: true}'`,
-    at parse time and under the offline compile. The classified tables and the ledger are
+    A sorted list of load ids (the compiled SQL is the same for the same loads): empty in
+    a build with no new load, so that those tests read nothing. None (every load) outside
+    `dbt build`, with `--vars '{test_every_row: true}'`, at parse time and under the
+    offline compile. The classified tables and the ledger are
     found in the graph (a test's refs are fixed at parse time; this runs at execution). -#}
 {% macro build_loads() -%}
     {%- if flags.WHICH != 'build' or var('test_every_row', false) or var('offline_compile', false) or not execute -%}
@@ -44,7 +45,7 @@
             )
         ) loads
     {%- endset -%}
-    {{ return(run_query(query).columns[0].values() | list) }}
+    {{ return(run_query(query).columns[0].values() | sort) }}
 {%- endmacro %}
 
 {#- A condition that keeps the rows of the given loads (build_loads): `<column> in (...)`,
