@@ -9,8 +9,8 @@
     A sorted list of load ids (the compiled SQL is the same for the same loads): empty in
     a build with no new load, so that those tests read nothing. None (every load) outside
     `dbt build`, with `--vars '{test_every_row: true}'`, at parse time and under the
-    offline compile. The classified tables and the ledger are
-    found in the graph (a test's refs are fixed at parse time; this runs at execution). -#}
+    offline compile. The classified tables and the ledger are found in the graph (a
+    test's refs are fixed at parse time; this runs at execution). -#}
 {% macro build_loads() -%}
     {%- if flags.WHICH != 'build' or var('test_every_row', false) or var('offline_compile', false) or not execute -%}
         {{ return(none) }}
