@@ -654,8 +654,8 @@ def test_a_build_with_no_new_load_classifies_and_tests_nothing(warehouses, tmp_p
     finds nothing to do in one query and selects from no record (`where 1 = 0`: no
     revalidation scan of its table), each data test of silver reads no row (the build
     wrote none), nor do the accounting test and the audit's grain test (no load's records
-    changed fate), and every relation stays as it was. A fault in an earlier load's ledger
-    row is left to `dbt test`, which checks every load."""
+    changed fate), and every relation stays as it was. Faults in an earlier load (a ledger
+    row, a rejected record twice) are left to `dbt test`, which checks every load."""
     con, *_ = warehouses
     db = copy_of(con, "incremental", tmp_path)
     with duckdb.connect(str(db)) as w:  # an earlier load's file: one record more than it has
@@ -670,9 +670,6 @@ def test_a_build_with_no_new_load_classifies_and_tests_nothing(warehouses, tmp_p
         (sql,) = [r["compiled_code"] for r in results.values() if f".{name}" in r["unique_id"]]
         assert sql.count("where 1 = 0") == (11 if name.startswith("assert") else 1), sql
         assert " in (" not in sql, sql
-    alone = run_dbt(["test", "-s", "assert_every_record_accounted_for"], db, tmp_path)
-    assert alone.returncode == 1, alone.stdout[-2000:]
-    assert "Got 1 result" in alone.stdout
     compiled = tmp_path / "target" / "compiled" / "customer360"
     for e in EXTRACTS:
         sql = (compiled / "models" / "intermediate" / f"int_{e.table}__classified.sql").read_text()
@@ -698,6 +695,20 @@ def test_a_build_with_no_new_load_classifies_and_tests_nothing(warehouses, tmp_p
             cols = "* exclude (_built_at)" if relation.startswith("gold.") else "*"
             changed = differences(after, relation, f"before.{relation}", cols)
             assert changed == [], (relation, changed[:5])
+    with duckdb.connect(str(db)) as w:  # an earlier load's rejected record, twice
+        w.execute(
+            "insert into main.int_online_transactions__classified select * from "
+            "main.int_online_transactions__classified where _rejection_reason is not null limit 1"
+        )
+    grain = "composite_key_rejected_rows_source_file___load_id__source_row"
+    alone = run_dbt(["test", "-s", "assert_every_record_accounted_for", grain], db, tmp_path)
+    assert alone.returncode == 1, alone.stdout[-2000:]
+    failures = {
+        r["unique_id"].split(".")[2]: (r["status"], r["failures"])
+        for r in json.loads((tmp_path / "target" / "run_results.json").read_text())["results"]
+    }
+    # the Customers.csv and OnlineTransactions.csv of load 1; the record twice
+    assert failures == {"assert_every_record_accounted_for": ("fail", 2), grain: ("fail", 1)}
 
 
 def test_the_accounting_test_checks_the_loads_the_build_changed(warehouses, tmp_path):
