@@ -1,18 +1,24 @@
 """The nine extracts of CONTRACT.md section 1: file names, columns, keys and types.
 
-This module is the single Python statement of the input contract. The loader
-validates sources against it, the generator writes files that follow it, and the
-tests use it as their reference. The dbt project states the same facts once, in its
-table spec (``dbt_project.yml``, ``vars: tables``, read by ``macros/spec.sql``);
-``tests/test_spec.py`` checks that the two agree exactly (tables and their order, files,
-columns with their headers, names, types and lengths, primary and foreign keys), and
-that ``models/staging/retail/_retail__sources.yml`` lists the same columns.
+The loader validates sources against these, the generator writes files that follow them,
+and the tests use them as their reference. They are read from the dbt project's table
+spec (``dbt_project.yml``, ``vars: tables``), where each table's facts are written once
+and which the models read too (``macros/spec.sql``): adding a column is one edit there
+(plus its docs). ``tests/test_spec.py`` checks the spec itself and that the sources' and
+models' YAML list its columns.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+#: The dbt project whose ``vars: tables`` states the extracts (the repository's: the
+#: loader runs from it, installed with ``pip install -e .``).
+SPEC_FILE = Path(__file__).resolve().parents[1] / "dbt_project.yml"
 
 
 @dataclass(frozen=True)
@@ -56,10 +62,6 @@ class Extract:
         return tuple(c.header for c in self.columns)
 
 
-def _c(header: str, type_: str, length: int | None = None) -> Column:
-    return Column(header, snake_case(header), type_, length)
-
-
 def snake_case(header: str) -> str:
     """``CustomerID`` -> ``customer_id``, ``DateTime`` -> ``date_time``."""
     s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", header.strip())
@@ -67,129 +69,44 @@ def snake_case(header: str) -> str:
     return s.lower()
 
 
-EXTRACTS: tuple[Extract, ...] = (
-    Extract(
-        "Customers.csv",
-        "customers",
-        (
-            _c("CustomerID", "int"),
-            _c("Name", "text", 100),
-            _c("Email", "text", 100),
-            _c("Address", "text", 255),
-        ),
-        ("customer_id",),
-    ),
-    Extract(
-        "Products.csv",
-        "products",
-        (
-            _c("ProductID", "int"),
-            _c("Name", "text", 100),
-            _c("Category", "text", 50),
-            _c("Price", "decimal"),
-        ),
-        ("product_id",),
-    ),
-    Extract(
-        "Stores.csv",
-        "stores",
-        (
-            _c("StoreID", "int"),
-            _c("Location", "text", 100),
-            _c("Manager", "text", 100),
-            _c("OpenHours", "text", 50),
-        ),
-        ("store_id",),
-    ),
-    Extract(
-        "Agents.csv",
-        "agents",
-        (
-            _c("AgentID", "int"),
-            _c("Name", "text", 100),
-            _c("Department", "text", 50),
-            _c("Shift", "text", 50),
-        ),
-        ("agent_id",),
-    ),
-    Extract(
-        "OnlineTransactions.csv",
-        "online_transactions",
-        (
-            _c("OrderID", "int"),
-            _c("CustomerID", "int"),
-            _c("ProductID", "int"),
-            _c("DateTime", "datetime"),
-            _c("PaymentMethod", "text", 50),
-            _c("Amount", "decimal"),
-            _c("Status", "text", 20),
-        ),
-        ("order_id",),
-        (
-            ForeignKey("customer_id", "customers", "customer_id"),
-            ForeignKey("product_id", "products", "product_id"),
-        ),
-    ),
-    Extract(
-        "InStoreTransactions.csv",
-        "instore_transactions",
-        (
-            _c("TransactionID", "int"),
-            _c("CustomerID", "int"),
-            _c("StoreID", "int"),
-            _c("DateTime", "datetime"),
-            _c("Amount", "decimal"),
-            _c("PaymentMethod", "text", 50),
-        ),
-        ("transaction_id",),
-        (
-            ForeignKey("customer_id", "customers", "customer_id"),
-            ForeignKey("store_id", "stores", "store_id"),
-        ),
-    ),
-    Extract(
-        "CustomerServiceInteractions.csv",
-        "customer_service_interactions",
-        (
-            _c("InteractionID", "int"),
-            _c("CustomerID", "int"),
-            _c("DateTime", "datetime"),
-            _c("AgentID", "int"),
-            _c("IssueType", "text", 50),
-            _c("ResolutionStatus", "text", 50),
-        ),
-        ("interaction_id",),
-        (
-            ForeignKey("customer_id", "customers", "customer_id"),
-            ForeignKey("agent_id", "agents", "agent_id"),
-        ),
-    ),
-    Extract(
-        "LoyaltyAccounts.csv",
-        "loyalty_accounts",
-        (
-            _c("LoyaltyID", "int"),
-            _c("CustomerID", "int"),
-            _c("PointsEarned", "int"),
-            _c("TierLevel", "text", 20),
-            _c("JoinDate", "date"),
-        ),
-        ("loyalty_id",),
-        (ForeignKey("customer_id", "customers", "customer_id"),),
-    ),
-    Extract(
-        "LoyaltyTransactions.csv",
-        "loyalty_transactions",
-        (
-            _c("LoyaltyID", "int"),
-            _c("DateTime", "datetime"),
-            _c("PointsChange", "int"),
-            _c("Reason", "text", 100),
-        ),
-        ("loyalty_id", "date_time"),
-        (ForeignKey("loyalty_id", "loyalty_accounts", "loyalty_id"),),
-    ),
-)
+def load_extracts(spec_file: Path = SPEC_FILE) -> tuple[Extract, ...]:
+    """The extracts of a dbt project's table spec, in its order (parents first), with the
+    raw layer's column names: a column's ``raw`` name where the spec gives one (the staged
+    ``ordered_at`` is the raw ``date_time``), else its ``name``."""
+    try:
+        tables = yaml.safe_load(spec_file.read_text(encoding="utf-8"))["vars"]["tables"]
+    except (OSError, KeyError, TypeError) as e:
+        raise RuntimeError(
+            f"{spec_file}: cannot read the table spec (vars: tables) the loader takes the "
+            f"extracts from ({e}); run the loader from the repository, installed with "
+            "pip install -e ."
+        ) from e
+
+    def raw(table: str, name: str) -> str:
+        (column,) = [c for c in tables[table]["columns"] if c["name"] == name]
+        return column.get("raw", column["name"])
+
+    return tuple(
+        Extract(
+            spec["file"],
+            table,
+            tuple(
+                Column(c["header"], c.get("raw", c["name"]), c["kind"], c.get("length"))
+                for c in spec["columns"]
+            ),
+            tuple(raw(table, k) for k in spec["key"]),
+            tuple(
+                ForeignKey(
+                    raw(table, r["column"]), r["parent"], raw(r["parent"], r["parent_column"])
+                )
+                for r in spec.get("references", [])
+            ),
+        )
+        for table, spec in tables.items()
+    )
+
+
+EXTRACTS: tuple[Extract, ...] = load_extracts()
 
 BY_TABLE: dict[str, Extract] = {e.table: e for e in EXTRACTS}
 BY_FILE: dict[str, Extract] = {e.file: e for e in EXTRACTS}

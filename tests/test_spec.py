@@ -1,7 +1,8 @@
 """The table spec (dbt_project.yml, ``vars: tables``) against every other statement of the
-nine extracts: ``loader/contract.py``, the sources' YAML, the models' YAML and the model
-files. The dbt models read the spec (macros/spec.sql); whatever cannot read it is checked
-here, so that a column added in one place and not in the others fails a test.
+nine extracts: the sources' YAML, the models' YAML and the model files; and the loader's
+contract (``loader/contract.py``), which reads the spec. The dbt models read the spec
+(macros/spec.sql); whatever cannot read it is checked here, so that a column added in
+one place and not in the others fails a test.
 
 Read from the files, no dbt run: fast.
 """
@@ -13,7 +14,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from loader.contract import EXTRACTS, LINEAGE_COLUMNS, ForeignKey, snake_case
+from loader.contract import (
+    EXTRACTS,
+    LINEAGE_COLUMNS,
+    Column,
+    ForeignKey,
+    load_extracts,
+    snake_case,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 KINDS = {"int", "decimal", "datetime", "date", "text"}
@@ -87,11 +95,28 @@ def test_each_table_spec_is_complete_and_consistent(table):
         assert SPEC[reference["parent"]]["key"] == [reference["parent_column"]], reference
 
 
-# --- loader/contract.py ---------------------------------------------------------------------
+# --- loader/contract.py, which reads the spec --------------------------------------------
 
 
 def test_the_loader_contract_lists_the_spec_tables_in_its_order():
     assert [e.table for e in EXTRACTS] == TABLES
+
+
+def test_a_column_added_to_the_spec_reaches_the_loader(tmp_path):
+    """Adding a column is one edit (plus its docs): the loader's contract is read from
+    the spec, raw names included (the staged `ordered_at` is the raw `date_time`)."""
+    project = load("dbt_project.yml")
+    project["vars"]["tables"]["stores"]["columns"].append(
+        {"name": "phone", "header": "Phone", "kind": "text", "length": 20}
+    )
+    (tmp_path / "dbt_project.yml").write_text(yaml.safe_dump(project), encoding="utf-8")
+    stores = {e.table: e for e in load_extracts(tmp_path / "dbt_project.yml")}["stores"]
+    assert stores.headers == ("StoreID", "Location", "Manager", "OpenHours", "Phone")
+    assert stores.columns[-1] == Column("Phone", "phone", "text", 20)
+    (online,) = [e for e in EXTRACTS if e.table == "online_transactions"]
+    assert Column("DateTime", "date_time", "datetime") in online.columns
+    with pytest.raises(RuntimeError, match="cannot read the table spec"):
+        load_extracts(tmp_path / "missing.yml")
 
 
 @pytest.mark.parametrize("extract", EXTRACTS, ids=lambda e: e.table)
