@@ -10,7 +10,6 @@ models' YAML list its columns.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -64,13 +63,6 @@ class Extract:
     @property
     def headers(self) -> tuple[str, ...]:
         return tuple(c.header for c in self.columns)
-
-
-def snake_case(header: str) -> str:
-    """``CustomerID`` -> ``customer_id``, ``DateTime`` -> ``date_time``."""
-    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", header.strip())
-    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
-    return s.lower()
 
 
 def load_extracts(spec_file: Path = SPEC_FILE) -> tuple[Extract, ...]:

@@ -9,6 +9,7 @@ Read from the files, no dbt run: fast.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -20,7 +21,6 @@ from loader.contract import (
     Column,
     ForeignKey,
     load_extracts,
-    snake_case,
 )
 
 REPO = Path(__file__).resolve().parents[1]
@@ -33,6 +33,14 @@ def load(path: str) -> dict:
 
 SPEC: dict[str, dict] = load("dbt_project.yml")["vars"]["tables"]
 TABLES = list(SPEC)
+
+
+def snake_case(header: str) -> str:
+    """``CustomerID`` -> ``customer_id``, ``DateTime`` -> ``date_time``: a raw column's
+    name, from its header."""
+    s = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", header.strip())
+    s = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1_\2", s)
+    return s.lower()
 
 
 def raw_name(column: dict) -> str:
