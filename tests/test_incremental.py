@@ -535,6 +535,33 @@ def test_the_incremental_build_rewrote_only_what_the_delta_touched(warehouses, r
     assert 0 < second < first, (relation, by_build)
 
 
+def test_gold_reads_its_touched_keys_from_a_table_the_engine_counts(warehouses):
+    """DuckDB: the incremental build of the customer activity and of each incremental gold
+    model wrote the keys its new records touched to a temporary table and read them from
+    there, not from the view over every classified table (whose size the engine guessed,
+    then hashed the silver relation instead of the keys); their rows are the full build's
+    (test_incremental_equals_full_refresh)."""
+    con, results, *_ = warehouses
+    reads = {
+        "customer_activity": ["customer_id"],
+        "customer_segments": ["customer_id"],
+        "customer_360": ["customer_id"],
+        "average_order_value": ["product_id", "store_id"],
+        "agent_performance": ["agent_id"],
+    }
+    for model, columns in reads.items():
+        assert results[model]["status"] == "success"
+        sql = results[model]["compiled_code"]
+        assert "int_records__touched" not in sql, model
+        for column in columns:
+            assert f'from "{model}__touched_{column}"' in sql, (model, column)
+    rewritten = con.execute(
+        "select count(*) from incremental.main.customer_activity where _built_at = "
+        "(select max(_built_at) from incremental.main.customer_activity)"
+    ).fetchone()[0]
+    assert 0 < rewritten < con.execute("select count(*) from silver.customers").fetchone()[0]
+
+
 def test_data_tests_read_what_the_latest_build_wrote(warehouses, tmp_path):
     """`latest_build:` scoping (macros/tests/get_where_subquery.sql), on a copy of the
     incrementally built warehouse: a duplicate planted among rows an earlier build wrote

@@ -1,7 +1,8 @@
 {#- Gold scope: which keys an incremental build of a gold model recomputes (touched_keys,
     touched_scope, only_touched, any_key_touched), when the segment rules changed and every
     customer must be recomputed (segment_rules_digest, segment_rules_changed), and the delete
-    of the delete_touched strategy (delete_touched_groups). Portable SQL, every engine. -#}
+    of the delete_touched strategy (delete_touched_groups). Portable SQL, every engine;
+    DuckDB keeps the touched keys in a temporary table (touched_keys_relation). -#}
 
 {#- The keys (customer_id, product_id, store_id or agent_id) whose gold rows an
     incremental build of a gold model recomputes: those of the records classified since
@@ -11,11 +12,40 @@
     `is_incremental()` branch as well: its ref is resolved at parse time. -#}
 {% macro touched_keys(column) -%}
 {%- set touched = ref('int_records__touched') -%}
-{%- set since = time_watermark(this, '_built_at') if is_incremental() else run_started_literal() %}
+{%- set since = time_watermark(this, '_built_at') if is_incremental() else run_started_literal() -%}
+{%- set keys %}
     select distinct {{ column }}
     from {{ touched }}
     where {{ column }} is not null
         and _classified_at > {{ since }}
+{%- endset -%}
+{{ return(touched_keys_relation(keys, column)) }}
+{%- endmacro %}
+
+{#- What touched_keys returns for keys (its select): the select itself, or on DuckDB a
+    select of a temporary table that holds them. -#}
+{% macro touched_keys_relation(keys, column) -%}
+    {{ return(adapter.dispatch('touched_keys_relation', 'customer360')(keys, column)) }}
+{%- endmacro %}
+
+{% macro default__touched_keys_relation(keys, column) -%}
+    {{ return(keys) }}
+{%- endmacro %}
+
+{#- DuckDB: on an incremental build, the keys in a temporary table of this model's
+    connection (which its statements share), and a select of it. The engine then knows
+    how many keys there are: over the view it guessed millions and hashed the silver
+    relation instead of the keys (customer_activity at 10M after a 1% delta, 325k
+    customers touched: 2.4 s against 1.0 s). Created again by each call, the same rows. -#}
+{% macro duckdb__touched_keys_relation(keys, column) -%}
+    {#- (a unit test's refs are its fixtures' CTEs, which no other statement sees) -#}
+    {%- if not is_incremental() or not execute or var('offline_compile', false)
+        or model.resource_type == 'unit_test' -%}
+        {{ return(keys) }}
+    {%- endif -%}
+    {%- set relation = adapter.quote(this.identifier ~ '__touched_' ~ column) -%}
+    {%- do run_query('create or replace temporary table ' ~ relation ~ ' as' ~ keys) -%}
+    {{ return('\n    select ' ~ column ~ ' from ' ~ relation) }}
 {%- endmacro %}
 
 {#- Which rows of a key column an incremental build of a gold model recomputes, decided
