@@ -31,9 +31,10 @@ Server's ``timestamp`` is ``rowversion``: binary). A data test finds no failing 
 unit test finds no difference. The project's own run_query statements get plausible
 answers: the watermarks (``select max(<column>) as latest``) a load id and a time,
 ``touched_scope``'s EXISTS 1 (some key touched), ``segment_rules_changed`` the digest
-the first build wrote (the rules did not change), ``latest_build`` spans two different
-times (so a later test takes its filtered form), ``build_loads`` one load. No
-``offline_compile`` var is set: dbt's own ``is_incremental()`` decides, from the catalog.
+the first build wrote (the rules did not change), ``latest_build`` rows of this build
+and spans of two different times (so a later test takes its filtered form),
+``build_loads`` one load. No ``offline_compile`` var is set: dbt's own
+``is_incremental()`` decides, from the catalog.
 
 What it does not prove: that a server executes any of it (types of expressions that are
 not cast, locking, permissions, results, performance); the fake answers what it is asked
@@ -523,6 +524,9 @@ class FakeServer:
         if re.match(r"\s*select\s+min\(_segment_rules\)\s+as\s+low", low):
             digest = next(iter(self.digests), None)
             return ["low", "high"], [None, None], [(digest, digest)]
+        if re.match(r"\s*select\s+max\(\w+\)\s+as\s+written_at\s+from\b", low):
+            # latest_build: this build wrote rows here (a test then takes its filtered form)
+            return ["written_at"], [None], [(build_started() or LATER,)]
         m = re.match(r"\s*select\s+min\((\w+)\),\s*max\(\1\)\s+from\b", low)
         if m:
             # the latest rows are this build's (a test then reads only them)

@@ -20,7 +20,11 @@
     the latest build's rows.
 
     The latest time is read when the test is compiled, right after its model was built,
-    and written as a literal (so that DuckDB skips older row groups). When every row has
+    and written as a literal (so that DuckDB skips older row groups). The filter is
+    `<column> >= latest`, the same rows as `=` (no row is later than the latest): DuckDB
+    estimates a range's rows better than an equality's on a column of few values, and
+    with `=` it hashed the whole relation instead of the latest rows' keys (a key test
+    of silver.online_transactions at 10M after a 1% delta: 0.53 s against 0.05 s). When every row has
     it (a first build, a full refresh, a table rebuilt in full), the test reads the whole
     relation as it is, without the filter. `--vars '{test_every_row: true}'` (a nightly
     build, say) tests every row whatever the config.
@@ -55,12 +59,19 @@
             would compute it whole; this build's rows are those of its start time -#}
         {%- set latest = run_started_literal() -%}
     {%- elif existing is not none -%}
+        {%- if flags.WHICH == 'build' -%}
+            {#- Did this build write here? Asked of the rows of its start time alone, so
+                that the engine skips every row group of the builds before (a build with
+                nothing new reads no row; the span below read a column of every row: 0.04
+                s a gold relation at 10M, 46 tests). -#}
+            {%- set written = run_query('select max(' ~ column ~ ') as written_at from ' ~ relation ~ ' where ' ~ column ~ ' >= ' ~ run_started_literal()) -%}
+            {%- if written.rows[0][0] is none -%}
+                {#- a build that wrote nothing here: the builds that wrote every row tested it -#}
+                {{ return('(select * from ' ~ relation ~ ' where 1 = 0) dbt_subquery') }}
+            {%- endif -%}
+        {%- endif -%}
         {%- set span = run_query('select min(' ~ column ~ '), max(' ~ column ~ ') from ' ~ relation) -%}
         {%- set first, last = span.rows[0][0], span.rows[0][1] -%}
-        {%- if flags.WHICH == 'build' and (last is none or last.strftime('%Y-%m-%d %H:%M:%S.%f') != run_started_at.strftime('%Y-%m-%d %H:%M:%S.%f')) -%}
-            {#- a build that wrote nothing here: the builds that wrote every row tested it -#}
-            {{ return('(select * from ' ~ relation ~ ' where 1 = 0) dbt_subquery') }}
-        {%- endif -%}
         {%- if first is none or first == last -%}
             {{ return(relation) }}  {#- every row is the latest build's -#}
         {%- endif -%}
@@ -79,11 +90,11 @@
     {%- endif -%}
     {%- if key is not none -%}
         {%- set filtered -%}
-            (select * from {{ relation }} where {{ key }} in (select {{ key }} from {{ relation }} where {{ column }} = {{ latest }})) dbt_subquery
+            (select * from {{ relation }} where {{ key }} in (select {{ key }} from {{ relation }} where {{ column }} >= {{ latest }})) dbt_subquery
         {%- endset -%}
     {%- else -%}
         {%- set filtered -%}
-            (select * from {{ relation }} where {{ column }} = {{ latest }}) dbt_subquery
+            (select * from {{ relation }} where {{ column }} >= {{ latest }}) dbt_subquery
         {%- endset -%}
     {%- endif -%}
     {{ return(filtered) }}
