@@ -149,6 +149,21 @@ records as (
     {%- endif %}
 
 ),
+{%- if incremental %}
+{%- for reference in references %}
+
+{#- the parents of these records alone: the join below then hashes their few keys, not
+    every parent (an online transactions delta of 100k records at 10M: 0.76 s against
+    0.58 s); a full build's records refer to most parents anyway -#}
+{{ reference.column }}_record_parents as (
+
+    select parent_key
+    from {{ reference.column }}_parents
+    where parent_key in (select {{ reference.column }} from records)
+
+),
+{%- endfor %}
+{%- endif %}
 
 referenced as (
 
@@ -165,7 +180,7 @@ referenced as (
         end as _reference_reason
     from records
     {%- for reference in references %}
-    left join {{ reference.column }}_parents
+    left join {{ reference.column }}_{{ 'record_parents' if incremental else 'parents' }} as {{ reference.column }}_parents
         on records.{{ reference.column }} = {{ reference.column }}_parents.parent_key
     {%- endfor %}
 
