@@ -82,18 +82,52 @@ base_records as (
 {%- endfor %}
 {%- if incremental %}
 {%- if references %}
+{#- the orphans that can resolve now: an orphan resolves only when a parent it names
+    became a winner since this table was last classified (a silver key never leaves
+    silver: nothing_to_classify relies on it too), so only the orphans that name a
+    parent classified since are checked, against every parent they name (at 10M, the
+    online transactions delta: 0.50 to 0.71 s against 0.37 to 0.40 s) -#}
+{%- set classified_since = time_watermark(this, '_classified_at') %}
+{%- set candidate_columns = [partition] %}
+{%- for reference in references if reference.column not in candidate_columns %}
+{%- do candidate_columns.append(reference.column) %}
+{%- endfor %}
+
+revalidation_candidates as (
+
+    select
+        {%- for column in candidate_columns %}
+        classified.{{ column }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+    from {{ this }} as classified
+    where classified._rejection_reason = 'orphan_reference'
+        and (
+            {%- for reference in references %}
+            {% if not loop.first %}or {% endif %}classified.{{ reference.column }} in (
+                select {{ reference.parent_column }}
+                from {{ reference.parent }}
+                where _rejection_reason is null
+                    and _classified_at > {{ classified_since }}
+            )
+            {%- endfor %}
+        )
+
+),
 
 revalidated as (
 
-    select classified.{{ partition }}
-    from {{ this }} as classified
+    select candidates.{{ partition }}
+    from revalidation_candidates as candidates
     {%- for reference in references %}
-    left join {{ reference.column }}_parents
-        on classified.{{ reference.column }} = {{ reference.column }}_parents.parent_key
+    left join (
+        select parent_key
+        from {{ reference.column }}_parents
+        where parent_key in (select {{ reference.column }} from revalidation_candidates)
+    ) as {{ reference.column }}_parents
+        on candidates.{{ reference.column }} = {{ reference.column }}_parents.parent_key
     {%- endfor %}
-    where classified._rejection_reason = 'orphan_reference'
     {%- for reference in references %}
-        and (classified.{{ reference.column }} is null or {{ reference.column }}_parents.parent_key is not null)
+    {% if loop.first %}where{% else %}    and{% endif %} (candidates.{{ reference.column }} is null or {{ reference.column }}_parents.parent_key is not null)
     {%- endfor %}
 
 ),
