@@ -2,7 +2,10 @@
 
 {#- every classified record of the table spec's tables (table_names) with a reason; the
     reason was set in the intermediate models, the file's lineage is the ledger's
-    (stg_retail__loads).
+    (stg_retail__loads), joined in each table's CTE: one `loads` CTE shared by the nine
+    would be materialized by DuckDB, and a query of a few columns (the accounting test's,
+    the grain test's) would then compute every column of every rejected record (at 10M
+    after a 1% delta, counting the rows of two loads: 0.52 s against 0.24 s).
     A malformed record was never classified: its `_classified_at` is this view's build,
     so that the tests of every build read every malformed record (they are few).
     Every column is cast to its contract type (_audit__models.yml): the lengths are the
@@ -11,17 +14,6 @@
 {%- set tables = table_names() -%}
 
 with
-
-loads as (
-
-    select
-        _table,
-        _load_id,
-        _source_file,
-        _lake_path
-    from {{ ref('stg_retail__loads') }}
-
-),
 
 malformed_records as (
 
@@ -48,7 +40,7 @@ malformed_records as (
         loads._lake_path,
         classified._classified_at
     from {{ ref('int_' ~ table ~ '__classified') }} as classified
-    left join loads
+    left join {{ ref('stg_retail__loads') }} as loads
         on loads._table = {{ dbt.string_literal(table) }}
         and classified._load_id = loads._load_id
     where classified._rejection_reason is not null
