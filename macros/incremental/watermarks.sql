@@ -22,9 +22,12 @@
 {#- The latest _load_id in a relation, as a SQL string literal ('' when it is empty, at
     parse time and offline). A literal, not a subquery, so that DuckDB drops the earlier
     loads' files from the raw views' union at plan time instead of reading them to
-    filter them. -#}
+    filter them. The largest of the relation's loads: grouping by a column of few values
+    first is what DuckDB does fastest (at 10M, the online transactions' classified
+    table in 0.016 s against 0.03 to 0.04 s for the largest value of every row). -#}
 {% macro load_watermark(relation) -%}
-    {%- set value = latest_value(relation, '_load_id') -%}
+    {%- set loads = '(select _load_id from ' ~ relation ~ ' group by _load_id) as loads' -%}
+    {%- set value = latest_value(loads, '_load_id') -%}
     {{ return(dbt.string_literal(value if value is not none else '')) }}
 {%- endmacro %}
 
