@@ -772,11 +772,15 @@ def test_the_accounting_test_checks_the_loads_the_build_changed(warehouses, tmp_
     assert "Got 1 result" in missed.stdout
 
 
-def test_a_new_parent_alone_revalidates_its_orphans(warehouses, tmp_path):
+@pytest.mark.parametrize("parent_first", [False, True], ids=["one_build", "parent_built_first"])
+def test_a_new_parent_alone_revalidates_its_orphans(warehouses, tmp_path, parent_first):
     """A load that brings only a customer, the parent of an order rejected earlier as an
     orphan: the order's table has no new record, yet its classified model is not skipped
     (its parent was classified since), the order moves to silver, and the result equals a
-    full rebuild of the same loads."""
+    full rebuild of the same loads. Also when a first build classified the customer
+    alone (`dbt build -s +int_customers__classified`, or a build whose order model
+    failed): the orders' latest `_classified_at`, which revalidation counts from, is then
+    older than the customer's, so the next build still checks the order."""
     con, *_ = warehouses
     work = Path(warehouse_path(con, "c360")).parent
     db = copy_of(con, "incremental", tmp_path / "a")
@@ -798,6 +802,15 @@ def test_a_new_parent_alone_revalidates_its_orphans(warehouses, tmp_path):
     customers.records.append(customers.record(customer_id=str(customer_id), name="Late Parent"))
     write(customers.path, customers.header, customers.records)
     bootstrap(source, work / "lake", db)
+    if parent_first:
+        build(["build", "-s", "+int_customers__classified", *NO_TESTS], db, tmp_path / "a")
+        with duckdb.connect(str(db), read_only=True) as a:
+            assert a.execute(  # the customer is classified; the order not yet revalidated
+                "select (select _rejection_reason from main.int_online_transactions__classified "
+                "where order_id = ?), (select count(*) from main.int_customers__classified "
+                "where customer_id = ? and _rejection_reason is null)",
+                [order_id, customer_id],
+            ).fetchone() == ("orphan_reference", 1)
     build(["build", *NO_TESTS], db, tmp_path / "a")
     rebuilt = tmp_path / "b" / "c360.duckdb"
     rebuilt.parent.mkdir()
