@@ -31,14 +31,18 @@
 {% macro fabric__trim_whitespace(column) -%} {{ sqlserver__trim_whitespace(column) }} {%- endmacro %}
 
 {#- DuckDB's trim with a character set costs about 0.2 s per million values; most values
-    have nothing to trim, so it runs only where the first or last character is at most a
-    space (every one of the six is; a control character that is not passes through trim
-    unchanged): about twice as fast over a whole table as trimming every value, and a
-    tenth faster for a staging view than finding the white space with a regular
-    expression; the same result. -#}
+    have nothing to trim, so it runs only where the first character is at most a space
+    (`ord` of the empty text is -1) or the last is one of the six (LIKE with a fixed
+    suffix compares bytes): the same result. About twice as fast over a whole table as
+    trimming every value, and faster than taking the first and last characters as text
+    (`[1]`, `[-1]`): the trimming in the staging view of 10M online transactions, on one
+    core, took 8.2 to 8.6 s against 9.1 to 10.1 s (reading the raw view: 4.8 s). -#}
 {% macro duckdb__trim_whitespace(column) -%}
     case
-        when {{ column }}[1] <= ' ' or {{ column }}[-1] <= ' '
+        when ord({{ column }}) <= 32
+            {%- for code in [32, 9, 10, 11, 12, 13] %}
+            or {{ column }} like ('%' || chr({{ code }}))
+            {%- endfor %}
             then trim({{ column }}, ' ' || chr(9) || chr(10) || chr(11) || chr(12) || chr(13))
         else {{ column }}
     end
