@@ -37,7 +37,7 @@ LOAD1 = {
         ["1_000", "Und", "j@x.org", "10 Road"],  # invalid_key
         ["7", "Bo Two", "b2@x.org", "2 Road"],  # same key as 007, later: wins
         ["", "Nobody", "n@x.org", "11 Road"],  # missing_key
-        ["12", "  Spaced  ", "  ", "12 Road"],  # trimmed name, empty email → NULL
+        ["12", "  Spaced  ", "  ", "12 Road\x0b\x0c"],  # trimmed; empty email → NULL
     ],
     "products": [
         ["1", "Widget", "Toys", "1.005"],  # half away from zero: 1.01
