@@ -245,6 +245,21 @@
     end
 {%- endmacro %}
 
+{#- The key text a classified record leaves out (`_record_key` NULL): its typed key as
+    this engine writes it as text, joined as record_key joins the raw texts. A classified
+    record stores its key as read only where it differs from this, code point by code
+    point (a sign, leading zeros, another way of writing a time, an invalid key); the
+    audit, which shows it, restores it as coalesce(_record_key, this), the same text. The key text of every
+    record was a quarter to a third of writing a classified table (10M online
+    transactions: 2 s of 6 s). prefix: a relation name and dot, or ''. -#}
+{% macro typed_record_key(key_columns, prefix='') -%}
+    {%- set texts = [] -%}
+    {%- for column in key_columns -%}
+        {%- do texts.append('cast(' ~ prefix ~ column ~ ' as ' ~ type_text(2000) ~ ')') -%}
+    {%- endfor -%}
+    {{ record_key(texts) }}
+{%- endmacro %}
+
 {#- The raw key text of a record: the trimmed key texts joined with '|', a NULL part
     as empty text (so a missing single key is ''). -#}
 {% macro record_key(key_columns) -%}

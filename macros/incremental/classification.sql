@@ -236,7 +236,11 @@ final as (
 
     select
         {%- for column in columns + lineage %}
+        {%- if column == '_record_key' %}
+        case when {{ case_sensitive('_record_key') }} = {{ typed_record_key(key_columns) }} then null else _record_key end as _record_key,
+        {%- else %}
         {{ column }},
+        {%- endif %}
         {%- endfor %}
         case
             when _reference_reason is not null then _reference_reason

@@ -6,6 +6,8 @@
     would be materialized by DuckDB, and a query of a few columns (the accounting test's,
     the grain test's) would then compute every column of every rejected record (at 10M
     after a 1% delta, counting the rows of two loads: 0.52 s against 0.24 s).
+    A classified record's key text is NULL where it is its typed key as text
+    (typed_record_key): coalesce restores it, the text as read either way.
     A malformed record was never classified: its `_classified_at` is this view's build,
     so that the tests of every build read every malformed record (they are few).
     Every column is cast to its contract type (_audit__models.yml): the lengths are the
@@ -33,7 +35,7 @@ malformed_records as (
 
     select
         classified._rejection_reason as reason,
-        classified._record_key,
+        coalesce(classified._record_key, {{ typed_record_key(table_spec(table).key, 'classified.') }}) as _record_key,
         loads._source_file,
         classified._source_row,
         classified._load_id,
