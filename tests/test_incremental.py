@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import shutil
 from pathlib import Path
 
@@ -593,6 +594,31 @@ def test_data_tests_read_what_the_latest_build_wrote(warehouses, tmp_path):
     assert "Got 1 result" in daily.stdout
 
 
+def test_the_incremental_builds_tests_read_the_rows_it_wrote(warehouses):
+    """Within `dbt build`, a `latest_build:` test reads the rows of the build's start time
+    (the time every row it writes carries) and no earlier row: each test of the
+    incremental build filters on that literal, the latest `_classified_at` and `_built_at`
+    of warehouse A, later than the first build's rows, which the filter leaves out."""
+    con, incremental, *_ = warehouses
+    literal = re.compile(r"\b(_classified_at|_built_at) >= cast\('([^']+)' as timestamp\)")
+    scoped = {
+        name: set(literal.findall(r["compiled_code"] or ""))
+        for name, r in incremental.items()
+        if r["unique_id"].startswith("test.")
+    }
+    scoped = {name: found for name, found in scoped.items() if found}
+    assert len(scoped) >= 40, sorted(scoped)
+    (started,) = {value for found in scoped.values() for _, value in found}
+    latest = con.execute(
+        "select max(_classified_at), min(_classified_at) from "
+        "incremental.silver.online_transactions"
+    ).fetchone()
+    built = con.execute("select max(_built_at) from incremental.gold.customer_360").fetchone()
+    text = "%Y-%m-%d %H:%M:%S.%f"
+    assert latest[0].strftime(text) == started == built[0].strftime(text)
+    assert latest[1] < latest[0]  # the first build's rows, which the tests leave out
+
+
 def test_changed_segment_rules_recompute_every_customer(warehouses, tmp_path):
     """The segment rules change (two vars), and no new load arrives: the incremental build
     recomputes every customer of customer_segments and customer_360 (the touched keys alone
@@ -712,9 +738,25 @@ def test_a_build_with_no_new_load_classifies_and_tests_nothing(warehouses, tmp_p
         and (n["config"].get("where") or "").startswith("latest_build:")
     ]
     assert len(silver_tests) >= 9
-    for test in silver_tests:
-        sql = next(compiled.rglob(f"{test['alias']}.sql")).read_text()
-        assert "where 1 = 0" in sql, test["name"]
+    with duckdb.connect(str(db), read_only=True) as after:
+        scoped = {"key": 0, "row": 0}
+        for test in silver_tests:
+            sql = next(compiled.rglob(f"{test['alias']}.sql")).read_text()
+            if test["test_metadata"]["name"] in ("unique", "composite_key"):
+                # a key test: its probe found no row of this build, and reads nothing
+                assert "where 1 = 0" in sql, test["name"]
+                scoped["key"] += 1
+                continue
+            # a row test: no probe; its filter is this build's start, which no row has
+            column = test["config"]["where"].split(":")[1]
+            model = manifest["nodes"][test["attached_node"]]
+            relation = f"{model['schema']}.{model['alias']}"
+            (since,) = set(re.findall(rf"\b{column} >= (cast\('[^']+' as timestamp\))", sql))
+            rows = after.execute(f"select count(*) from {relation} where {column} >= {since}")
+            assert rows.fetchone() == (0,), test["name"]
+            assert after.execute(f"select count(*) from {relation}").fetchone()[0] > 0
+            scoped["row"] += 1
+        assert scoped["key"] >= 9 and scoped["row"] >= 9, scoped
     with duckdb.connect(str(db), read_only=True) as after:
         after.execute(f"attach '{warehouse_path(con, 'incremental')}' as before (read_only)")
         for relation in relations():

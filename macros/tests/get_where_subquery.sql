@@ -12,22 +12,27 @@
       the tested column, or a composite key's first column; `latest_build:<column>:<expr>`
       names another expression that two rows of one key share (a more selective one).
 
-    Within `dbt build` a test reads only what this invocation wrote (<column> equal to the
-    build's start time): nothing when its model wrote nothing (a build with no new loads,
-    or none for this relation), so that such a build costs no test any reading; a view
-    (the audit, computed by every query) is not probed for its span, its rows of this
-    build being those whose <column> is the build's start. A `dbt test` on its own tests
-    the latest build's rows.
+    Within `dbt build` a test reads only what this invocation wrote: the rows whose
+    <column> is at least the build's start time, written as a literal, so that the
+    engine skips the row groups of the builds before. A row test sends no query of its
+    own for it: when its model wrote nothing here (a build with no new loads, or none for
+    this relation), its filter selects no row group, so such a build costs it no reading
+    (46 queries fewer in a no-op build: 0.8 s less on average, twelve alternating runs
+    of 10 to 15 s at 100k). A key test asks first, in one query of two EXISTS, whether the
+    build wrote a row here and whether any row is older: none written, it reads nothing;
+    none older (a first build, a full refresh), the whole relation as it is, without the
+    keys' filter. A view (the audit, computed by every query) is never probed.
 
-    The latest time is read when the test is compiled, right after its model was built,
-    and written as a literal (so that DuckDB skips older row groups). The filter is
-    `<column> >= latest`, the same rows as `=` (no row is later than the latest): DuckDB
-    estimates a range's rows better than an equality's on a column of few values, and
-    with `=` it hashed the whole relation instead of the latest rows' keys (a key test
-    of silver.online_transactions at 10M after a 1% delta: 0.53 s against 0.05 s). When every row has
-    it (a first build, a full refresh, a table rebuilt in full), the test reads the whole
-    relation as it is, without the filter. `--vars '{test_every_row: true}'` (a nightly
-    build, say) tests every row whatever the config.
+    A `dbt test` on its own tests the latest build's rows: their time is read when the
+    test is compiled (the relation's span) and written as a literal; when every row has
+    it, the test reads the whole relation as it is.
+
+    The filter is `<column> >= latest`, the same rows as `=` (no row is later than the
+    latest): DuckDB estimates a range's rows better than an equality's on a column of
+    few values, and with `=` it hashed the whole relation instead of the latest rows'
+    keys (a key test of silver.online_transactions at 10M after a 1% delta: 0.53 s
+    against 0.05 s). `--vars '{test_every_row: true}'` (a nightly build, say) tests every
+    row whatever the config.
 
     `build_loads:<column>` limits a test to the rows of the loads this `dbt build`
     classified or newly loaded (build_loads), <column> being the load id: nothing in a
@@ -52,31 +57,6 @@
     {%- set parts = where.split(':', 2) -%}
     {%- set column = parts[1] | trim -%}
     {%- set scope_key = parts[2] | trim if parts | length > 2 else none -%}
-    {%- set latest = '(select max(' ~ column ~ ') from ' ~ relation ~ ')' -%}
-    {%- set existing = load_relation(relation) if execute and not var('offline_compile', false) else none -%}
-    {%- if existing is not none and existing.is_view and flags.WHICH == 'build' -%}
-        {#- a view (the audit) is computed by every query: no probe of its span, which
-            would compute it whole; this build's rows are those of its start time -#}
-        {%- set latest = run_started_literal() -%}
-    {%- elif existing is not none -%}
-        {%- if flags.WHICH == 'build' -%}
-            {#- Did this build write here? Asked of the rows of its start time alone, so
-                that the engine skips every row group of the builds before (a build with
-                nothing new reads no row; the span below read a column of every row: 0.04
-                s a gold relation at 10M, 46 tests). -#}
-            {%- set written = run_query('select max(' ~ column ~ ') as written_at from ' ~ relation ~ ' where ' ~ column ~ ' >= ' ~ run_started_literal()) -%}
-            {%- if written.rows[0][0] is none -%}
-                {#- a build that wrote nothing here: the builds that wrote every row tested it -#}
-                {{ return('(select * from ' ~ relation ~ ' where 1 = 0) dbt_subquery') }}
-            {%- endif -%}
-        {%- endif -%}
-        {%- set span = run_query('select min(' ~ column ~ '), max(' ~ column ~ ') from ' ~ relation) -%}
-        {%- set first, last = span.rows[0][0], span.rows[0][1] -%}
-        {%- if first is none or first == last -%}
-            {{ return(relation) }}  {#- every row is the latest build's -#}
-        {%- endif -%}
-        {%- set latest = datetime_literal(last) -%}
-    {%- endif -%}
     {%- set kwargs = model.test_metadata.kwargs if model.test_metadata else {} -%}
     {%- set test_name = model.test_metadata.name if model.test_metadata else '' -%}
     {%- if test_name in ('unique', 'composite_key') and scope_key -%}
@@ -87,6 +67,37 @@
         {%- set key = kwargs.columns[0] -%}
     {%- else -%}
         {%- set key = none -%}
+    {%- endif -%}
+    {%- set latest = '(select max(' ~ column ~ ') from ' ~ relation ~ ')' -%}
+    {%- set existing = load_relation(relation) if execute and not var('offline_compile', false) else none -%}
+    {%- if existing is not none and flags.WHICH == 'build' -%}
+        {#- Within `dbt build`: the rows this build wrote are those of its start time. -#}
+        {%- set latest = run_started_literal() -%}
+        {%- if key is not none and not existing.is_view -%}
+            {#- A key test reads every row of the keys the build wrote: one query asks
+                whether it wrote any row here, and whether any row is older. Each EXISTS
+                stops at its first row, and its literal skips the row groups that cannot
+                match. Nothing written: no reading. Nothing older (a first build, a full
+                refresh): the whole relation, without the keys' filter. -#}
+            {%- set probe = run_query(
+                'select case when exists (select 1 from ' ~ relation ~ ' where ' ~ column ~ ' >= ' ~ latest ~ ') then 1 else 0 end as written,'
+                ~ ' case when exists (select 1 from ' ~ relation ~ ' where ' ~ column ~ ' < ' ~ latest ~ ') then 1 else 0 end as older'
+            ).rows[0] -%}
+            {%- if probe[0] == 0 -%}
+                {{ return('(select * from ' ~ relation ~ ' where 1 = 0) dbt_subquery') }}
+            {%- elif probe[1] == 0 -%}
+                {{ return(relation) }}
+            {%- endif -%}
+        {%- endif -%}
+        {#- A row test, and a view (the audit, computed by every query): no query, the
+            filter on the literal (a build that wrote nothing here reads no row group) -#}
+    {%- elif existing is not none -%}
+        {%- set span = run_query('select min(' ~ column ~ '), max(' ~ column ~ ') from ' ~ relation) -%}
+        {%- set first, last = span.rows[0][0], span.rows[0][1] -%}
+        {%- if first is none or first == last -%}
+            {{ return(relation) }}  {#- every row is the latest build's -#}
+        {%- endif -%}
+        {%- set latest = datetime_literal(last) -%}
     {%- endif -%}
     {%- if key is not none -%}
         {%- set filtered -%}
