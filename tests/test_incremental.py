@@ -32,6 +32,9 @@ pytestmark = pytest.mark.slow
 GOLD = list(oracle.GOLD_COLUMNS)
 # the builds around the incremental one skip the data tests, which that one runs
 NO_TESTS = ["--exclude-resource-type", "test", "--exclude-resource-type", "unit_test"]
+# A `latest_build:` test's filter within `dbt build` (macros/tests/get_where_subquery.sql):
+# the build-time column, the literal as compiled, and its text.
+BUILD_TIME_FILTER = re.compile(r"\b(_classified_at|_built_at) >= (cast\('([^']+)' as timestamp\))")
 
 
 def read(path: Path) -> tuple[list[str], list[list[str]]]:
@@ -600,9 +603,8 @@ def test_the_incremental_builds_tests_read_the_rows_it_wrote(warehouses):
     incremental build filters on that literal, the latest `_classified_at` and `_built_at`
     of warehouse A, later than the first build's rows, which the filter leaves out."""
     con, incremental, *_ = warehouses
-    literal = re.compile(r"\b(_classified_at|_built_at) >= cast\('([^']+)' as timestamp\)")
     scoped = {
-        name: set(literal.findall(r["compiled_code"] or ""))
+        name: {(m[0], m[2]) for m in BUILD_TIME_FILTER.findall(r["compiled_code"] or "")}
         for name, r in incremental.items()
         if r["unique_id"].startswith("test.")
     }
@@ -751,7 +753,7 @@ def test_a_build_with_no_new_load_classifies_and_tests_nothing(warehouses, tmp_p
             column = test["config"]["where"].split(":")[1]
             model = manifest["nodes"][test["attached_node"]]
             relation = f"{model['schema']}.{model['alias']}"
-            (since,) = set(re.findall(rf"\b{column} >= (cast\('[^']+' as timestamp\))", sql))
+            (since,) = {m[1] for m in BUILD_TIME_FILTER.findall(sql) if m[0] == column}
             rows = after.execute(f"select count(*) from {relation} where {column} >= {since}")
             assert rows.fetchone() == (0,), test["name"]
             assert after.execute(f"select count(*) from {relation}").fetchone()[0] > 0
